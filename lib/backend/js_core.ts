@@ -1,0 +1,180 @@
+/**
+ * The pure-TypeScript core: the fallback where the addon cannot load, the twin
+ * every test runs against, and the honest baseline of every benchmark — so it
+ * is tuned as carefully as the native one.
+ *
+ *   ready  ring of Handle objects, power-of-two capacity, head + count,
+ *          vacated slots set to undefined so the GC can reclaim them
+ *   heap   binary min-heap of TimerHandles ordered by (_when, _seq), with the
+ *          heap index kept in handle._slot so cancel removes in O(log n)
+ *
+ * Cancelled timers leave the heap at once (asyncio compacts lazily; eager
+ * removal keeps the heap exactly the live timers). Cancelled ready handles
+ * stay in the ring and the loop skips them.
+ */
+import type { Handle, TimerHandle } from '../events';
+import { monotonic, sleepSeconds } from './clock';
+import type { ClockName, LoopCore } from './core';
+import { CLOCK_RESOLUTION, READY_INITIAL_CAPACITY } from './layout';
+
+function makeRing(capacity: number): (Handle | undefined)[] {
+  const ring: (Handle | undefined)[] = [];
+  for (let i = 0; i < capacity; i++) ring.push(undefined);
+  return ring;
+}
+
+function earlier(a: TimerHandle, b: TimerHandle): boolean {
+  return a._when < b._when || (a._when === b._when && a._seq < b._seq);
+}
+
+export class JsCore implements LoopCore {
+  readonly backend = 'js' as const;
+  readonly clock: ClockName;
+  private _ring: (Handle | undefined)[];
+  private _mask: number;
+  private _head: number;
+  private _count: number;
+  private _heap: TimerHandle[];
+  private _seq: number;
+  private readonly _virtual: boolean;
+  private _vnow: number;
+
+  constructor(clock: ClockName) {
+    this.clock = clock;
+    this._virtual = clock === 'virtual';
+    this._vnow = 0;
+    this._ring = makeRing(READY_INITIAL_CAPACITY);
+    this._mask = READY_INITIAL_CAPACITY - 1;
+    this._head = 0;
+    this._count = 0;
+    this._heap = [];
+    this._seq = 0;
+  }
+
+  time(): number {
+    return this._virtual ? this._vnow : monotonic();
+  }
+
+  pushReady(handle: Handle): void {
+    if (this._count > this._mask) this._grow();
+    this._ring[(this._head + this._count) & this._mask] = handle;
+    this._count++;
+  }
+
+  shift(): Handle {
+    const head = this._head;
+    const h = this._ring[head]!;
+    this._ring[head] = undefined;
+    this._head = (head + 1) & this._mask;
+    this._count--;
+    return h;
+  }
+
+  readyCount(): number {
+    return this._count;
+  }
+
+  addTimer(handle: TimerHandle): void {
+    handle._seq = this._seq++;
+    const heap = this._heap;
+    heap.push(handle);
+    this._siftUp(heap.length - 1, handle);
+  }
+
+  cancelTimer(handle: TimerHandle): void {
+    const i = handle._slot;
+    if (i < 0) return; // already moved to the ready queue
+    const heap = this._heap;
+    handle._slot = -1;
+    const last = heap.pop()!;
+    if (i < heap.length) {
+      if (i > 0 && earlier(last, heap[(i - 1) >> 1])) this._siftUp(i, last);
+      else this._siftDown(i, last);
+    }
+  }
+
+  nextWhen(): number {
+    return this._heap.length === 0 ? Infinity : this._heap[0]._when;
+  }
+
+  collect(maxWait: number): number {
+    const heap = this._heap;
+    if (heap.length === 0) return this._count;
+    let now = this.time();
+    if (this._count === 0 && maxWait > 0) {
+      const target = heap[0]._when;
+      if (this._virtual) {
+        if (target > now && target !== Infinity) now = this._vnow = target;
+      } else {
+        const deadline = target < now + maxWait ? target : now + maxWait;
+        if (deadline > now && deadline !== Infinity) now += sleepSeconds(deadline - now);
+      }
+    }
+    if (this._virtual) {
+      while (heap.length > 0 && heap[0]._when <= now) this.pushReady(this._popTimer());
+    } else {
+      const end = now + CLOCK_RESOLUTION;
+      while (heap.length > 0 && heap[0]._when < end) this.pushReady(this._popTimer());
+    }
+    return this._count;
+  }
+
+  close(): void {
+    for (const t of this._heap) t._slot = -1;
+    this._heap = [];
+    this._ring = makeRing(2);
+    this._mask = 1;
+    this._head = 0;
+    this._count = 0;
+  }
+
+  private _popTimer(): TimerHandle {
+    const heap = this._heap;
+    const top = heap[0];
+    top._slot = -1;
+    const last = heap.pop()!;
+    if (heap.length > 0) this._siftDown(0, last);
+    return top;
+  }
+
+  private _siftUp(hole: number, h: TimerHandle): void {
+    const heap = this._heap;
+    while (hole > 0) {
+      const parent = (hole - 1) >> 1;
+      const p = heap[parent];
+      if (!earlier(h, p)) break;
+      heap[hole] = p;
+      p._slot = hole;
+      hole = parent;
+    }
+    heap[hole] = h;
+    h._slot = hole;
+  }
+
+  private _siftDown(hole: number, h: TimerHandle): void {
+    const heap = this._heap;
+    const n = heap.length;
+    for (;;) {
+      let child = 2 * hole + 1;
+      if (child >= n) break;
+      if (child + 1 < n && earlier(heap[child + 1], heap[child])) child++;
+      const c = heap[child];
+      if (!earlier(c, h)) break;
+      heap[hole] = c;
+      c._slot = hole;
+      hole = child;
+    }
+    heap[hole] = h;
+    h._slot = hole;
+  }
+
+  private _grow(): void {
+    const old = this._ring;
+    const cap = old.length;
+    const ring = makeRing(cap * 2);
+    for (let i = 0; i < this._count; i++) ring[i] = old[(this._head + i) & this._mask];
+    this._ring = ring;
+    this._mask = cap * 2 - 1;
+    this._head = 0;
+  }
+}

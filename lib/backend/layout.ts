@@ -1,0 +1,53 @@
+/**
+ * The memory shared between the TypeScript wrapper and the C++ core.
+ *
+ * This file and `native/layout.h` describe the same three buffers and must
+ * agree field for field. The native core never calls into JavaScript; the
+ * wrapper never calls into C++ on `callSoon`, `callLater` or dispatch. All the
+ * traffic goes through these buffers, and the wrapper crosses into C++ once per
+ * loop iteration at most (`collect`), and only when timers are involved.
+ *
+ *   ctl    Float64Array[CTL_SIZE]  control block, written by both sides
+ *   ready  Int32Array[2^k]         ring of ready slots (see below)
+ *   ops    Float64Array[2 * OPS_CAPACITY]  timer commands, then released slots
+ *
+ * A "slot" is a small integer naming a Handle in the wrapper's slot table.
+ * Callbacks and their arguments never leave JavaScript; C++ only moves slots.
+ *
+ * ops, in: pairs `[when, code]` in the order the wrapper issued them.
+ *   code >= 0      add a timer for slot `code` due at `when`
+ *   code <  0      cancel the timer of slot `-code - 1` (ignored if it is no
+ *                  longer in the heap: it was already moved to `ready`)
+ * ops, out: after a native call, `ops[0 .. ctl[CTL_OPS])` hold the slots of
+ *   the cancelled timers the core removed from its heap; the wrapper frees them.
+ */
+
+/** ctl[CTL_HEAD]: ring index of the first ready slot. In and out. */
+export const CTL_HEAD = 0;
+/** ctl[CTL_COUNT]: number of ready slots. In and out (C++ appends due timers). */
+export const CTL_COUNT = 1;
+/** ctl[CTL_OPS]: in, pending command pairs; out, released slots written to ops. */
+export const CTL_OPS = 2;
+/** ctl[CTL_TIMERS]: out, live timers in the heap. */
+export const CTL_TIMERS = 3;
+/** ctl[CTL_NEXT_WHEN]: out, the earliest deadline in the heap, or +Infinity. */
+export const CTL_NEXT_WHEN = 4;
+/** ctl[CTL_NOW]: out, the time the due check used (after any wait or jump). */
+export const CTL_NOW = 5;
+/** ctl[CTL_MORE]: out, 1 when due timers stayed in the heap because the ring was full. */
+export const CTL_MORE = 6;
+/** Number of float64 fields in ctl. */
+export const CTL_SIZE = 8;
+
+/**
+ * Command pairs buffered before a forced flush. 4096 pairs is 64 KiB: large
+ * enough that the flush crossing is amortised to nothing, small enough to stay
+ * in L2 while C++ replays it.
+ */
+export const OPS_CAPACITY = 4096;
+
+/** Initial ready-ring capacity (a power of two; the wrapper doubles it). */
+export const READY_INITIAL_CAPACITY = 1024;
+
+/** Monotonic-clock resolution, seconds: a timer is due when `when < now + CLOCK_RESOLUTION`. */
+export const CLOCK_RESOLUTION = 1e-9;

@@ -1,0 +1,82 @@
+/**
+ * aioloop's exception classes, named as asyncio names them.
+ *
+ * asyncio's `RuntimeError`s about loop misuse are {@link EventLoopError}s here;
+ * bad arguments are the built-in `TypeError`/`RangeError`.
+ */
+
+function fixName(err: Error, name: string): void {
+  Object.defineProperty(err, 'name', { value: name, enumerable: false, configurable: true, writable: true });
+}
+
+/**
+ * The operation was cancelled. Thrown into a coroutine whose task was
+ * cancelled, and by `result()` of a cancelled Future or Task. Its `message`
+ * is the `msg` given to `cancel(msg)` (empty when none was given).
+ */
+export class CancelledError extends Error {
+  constructor(message?: string) {
+    super(message ?? '');
+    fixName(this, 'CancelledError');
+  }
+}
+
+/** The Future or Task is in a state that does not allow the operation (asyncio.InvalidStateError). */
+export class InvalidStateError extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'InvalidStateError');
+  }
+}
+
+/** A deadline passed (asyncio.TimeoutError, which is the builtin TimeoutError). */
+export class TimeoutError extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'TimeoutError');
+  }
+}
+
+/**
+ * The event loop was misused: it is closed, already running, stopped before a
+ * future completed, or a blocking run would wait forever (asyncio raises
+ * RuntimeError for these).
+ */
+export class EventLoopError extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'EventLoopError');
+  }
+}
+
+/** `getNowait()` on an empty queue. */
+export class QueueEmpty extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'QueueEmpty');
+  }
+}
+
+/** `putNowait()` on a full queue. */
+export class QueueFull extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'QueueFull');
+  }
+}
+
+/** `put`/`get` on a queue that was shut down (asyncio 3.13). */
+export class QueueShutDown extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'QueueShutDown');
+  }
+}
+
+/** A Barrier was reset or aborted while tasks were waiting on it. */
+export class BrokenBarrierError extends Error {
+  constructor(message?: string) {
+    super(message);
+    fixName(this, 'BrokenBarrierError');
+  }
+}

@@ -1,0 +1,285 @@
+/**
+ * Future: the result of an operation that completes later.
+ *
+ * States (asyncio's, and the only legal transitions):
+ *
+ *     PENDING --setResult/setException--> FINISHED
+ *        \------------cancel()-----------> CANCELLED
+ *
+ * FINISHED and CANCELLED are final. On the transition, every done-callback is
+ * handed to `loop.callSoon` in registration order; none runs inside
+ * `setResult`/`setException`/`cancel` (semantics 3). A callback added to a
+ * done Future is scheduled at once.
+ *
+ * A Future depends only on its loop's `callSoon`, `callExceptionHandler` and
+ * `getDebug` ({@link MinimalLoop}), so any loop with those drives it.
+ *
+ * Waiting: inside a coroutine, `const x = yield* fut` yields the Future while
+ * it is pending (the Task parks on it) and then evaluates to `result()`
+ * (asyncio's `__await__`). A Future is also a thenable, so an async function
+ * can `await fut` while the loop runs in hosted mode.
+ */
+import { describe } from './coroutines';
+import { _getEventLoop, type MinimalLoop } from './events';
+import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
+
+/** @internal */ export const PENDING = 0;
+/** @internal */ export const CANCELLED = 1;
+/** @internal */ export const FINISHED = 2;
+
+/** A done-callback: receives the Future that completed. */
+export type DoneCallback<T> = (future: Future<T>) => unknown;
+
+/** Options of `new Future()`. */
+export interface FutureOptions {
+  /** The loop that runs this Future's callbacks; defaults to `getEventLoop()`. */
+  loop?: MinimalLoop;
+}
+
+/** @internal Validates a `loop` option: an object with the minimal loop methods. */
+export function checkLoop(loop: unknown, what: string): MinimalLoop {
+  if (
+    loop === null ||
+    typeof loop !== 'object' ||
+    typeof (loop as MinimalLoop).callSoon !== 'function' ||
+    typeof (loop as MinimalLoop).callExceptionHandler !== 'function' ||
+    typeof (loop as MinimalLoop).getDebug !== 'function'
+  ) {
+    throw new TypeError(
+      `${what}: loop must be an object with callSoon, callExceptionHandler and getDebug, got ${describe(loop)}`,
+    );
+  }
+  return loop as MinimalLoop;
+}
+
+/**
+ * The iterator behind `yield* fut`: yields the Future once while it is
+ * pending, then returns its result (or throws its exception).
+ */
+class FutureIterator<T> implements Iterator<unknown, T, unknown> {
+  private _future: Future<T>;
+  private _yielded: boolean;
+  constructor(future: Future<T>) {
+    this._future = future;
+    this._yielded = false;
+  }
+  next(): IteratorResult<unknown, T> {
+    const f = this._future;
+    if (f._state === PENDING) {
+      if (this._yielded) {
+        throw new EventLoopError('a coroutine resumed before the Future it awaited was done');
+      }
+      this._yielded = true;
+      return { value: f, done: false };
+    }
+    return { value: f.result(), done: true };
+  }
+  // Present so that an exception thrown into the coroutine while it waits
+  // surfaces at its `yield*` (without `throw`, yield* would replace it).
+  throw(err: unknown): IteratorResult<unknown, T> {
+    throw err;
+  }
+  return(value?: any): IteratorResult<unknown, T> {
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/**
+ * An eventual result, as asyncio's Future: not thread-safe, callbacks run by
+ * the loop, `result()` throws until the Future is done.
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state: number;
+  /** @internal */ _result: T | undefined;
+  /** @internal */ _exception: unknown;
+  /** @internal */ _loop: MinimalLoop;
+  /** @internal */ _callbacks: ((future: any) => unknown)[] | null;
+  /** @internal */ _cancelMessage: string | undefined;
+  /** @internal The CancelledError that cancelled a Task, given back by result(). */
+  _cancelledExc: CancelledError | null;
+  /** @internal True while an exception is set and nobody retrieved it. */
+  _logTraceback: boolean;
+
+  constructor(options?: FutureOptions) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Future: options must be an object, got ${describe(options)}`);
+    }
+    const loop = options?.loop;
+    this._loop = loop === undefined ? (_getEventLoop() as MinimalLoop) : checkLoop(loop, 'Future');
+    this._state = PENDING;
+    this._result = undefined;
+    this._exception = undefined;
+    this._callbacks = null;
+    this._cancelMessage = undefined;
+    this._cancelledExc = null;
+    this._logTraceback = false;
+  }
+
+  /** The loop this Future is bound to. */
+  getLoop(): MinimalLoop {
+    return this._loop;
+  }
+
+  /** True when the Future has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** True when the Future was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the Future's exception if one was set, a
+   * `CancelledError` if it was cancelled, and `InvalidStateError` while pending.
+   */
+  result(): T {
+    if (this._state === FINISHED) {
+      if (this._exception !== undefined) {
+        this._logTraceback = false;
+        throw this._exception;
+      }
+      return this._result as T;
+    }
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError('Result is not ready.');
+  }
+
+  /**
+   * The exception set on the Future, or `null` if it finished with a result.
+   * Throws `CancelledError` if cancelled and `InvalidStateError` while pending.
+   */
+  exception(): unknown {
+    if (this._state === FINISHED) {
+      this._logTraceback = false;
+      return this._exception === undefined ? null : this._exception;
+    }
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError('Exception is not set.');
+  }
+
+  /** Marks the Future done with `value` and schedules its callbacks. */
+  setResult(value: T): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this}`);
+    this._result = value;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** Marks the Future done with `exception` and schedules its callbacks. */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this}`);
+    if (exception === undefined) {
+      throw new TypeError('setException: exception must not be undefined');
+    }
+    this._exception = exception;
+    this._state = FINISHED;
+    this._logTraceback = true;
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancels the Future and schedules its callbacks. Returns false if it was
+   * already done. `msg` becomes the message of the `CancelledError`.
+   */
+  cancel(msg?: string): boolean {
+    if (msg !== undefined && typeof msg !== 'string') {
+      throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
+    }
+    this._logTraceback = false;
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * Adds a callback to run (through `loop.callSoon`) when the Future is done;
+   * if it already is, the callback is scheduled at once.
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(callback)}`);
+    }
+    if (this._state !== PENDING) {
+      this._loop.callSoon(callback, this);
+    } else if (this._callbacks === null) {
+      this._callbacks = [callback];
+    } else {
+      this._callbacks.push(callback);
+    }
+  }
+
+  /** Removes every registration of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    const kept = cbs.filter((cb) => cb !== callback);
+    const removed = cbs.length - kept.length;
+    if (removed > 0) this._callbacks = kept.length === 0 ? null : kept;
+    return removed;
+  }
+
+  /** `yield* fut` inside a coroutine: waits for the Future, gives its result. */
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return new FutureIterator(this);
+  }
+
+  /**
+   * Thenable, so `await fut` works in an async function (hosted mode: the
+   * loop must be running for the Future to complete and the callback to run).
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const p = new Promise<T>((resolve, reject) => {
+      this.addDoneCallback((f) => {
+        try {
+          resolve(f.result());
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    return p.then(onFulfilled, onRejected);
+  }
+
+  /** @internal Hands the callbacks to the loop, in order. */
+  _scheduleCallbacks(): void {
+    const cbs = this._callbacks;
+    if (cbs === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < cbs.length; i++) loop.callSoon(cbs[i], this);
+  }
+
+  /** @internal The CancelledError that result()/exception() throw. */
+  _makeCancelledError(): CancelledError {
+    if (this._cancelledExc !== null) return this._cancelledExc;
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal A short state description for messages. */
+  _stateName(): string {
+    return this._state === PENDING ? 'pending' : this._state === CANCELLED ? 'cancelled' : 'finished';
+  }
+
+  toString(): string {
+    let extra = '';
+    if (this._state === FINISHED) {
+      extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
+    }
+    return `<Future ${this._stateName()}${extra}>`;
+  }
+}
+
+/** True for aioloop Futures (and Tasks). */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}

@@ -1,0 +1,27 @@
+/**
+ * aioloop: an asyncio-style event loop for Node.js.
+ *
+ * @packageDocumentation
+ */
+export { Loop, newEventLoop, getRunningLoop, getEventLoop, setEventLoop } from './loop';
+export type { LoopOptions, ExceptionHandler, TaskFactory } from './loop';
+export { Future, isFuture } from './futures';
+export type { DoneCallback, FutureOptions } from './futures';
+export { Task, createTask, ensureFuture, currentTask, allTasks, sleep } from './tasks';
+export type { TaskOptions, Awaitable } from './tasks';
+export { Handle, TimerHandle } from './events';
+export type { ExceptionContext, MinimalLoop } from './events';
+export { run } from './runners';
+export type { Main } from './runners';
+export type { Coroutine } from './coroutines';
+export type { BackendName, ClockName } from './backend/core';
+export {
+  CancelledError,
+  InvalidStateError,
+  TimeoutError,
+  EventLoopError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  BrokenBarrierError,
+} from './exceptions';

@@ -1,0 +1,466 @@
+/**
+ * The event loop (asyncio's BaseEventLoop).
+ *
+ * Design
+ * ------
+ * A loop is a thin layer of semantics over a core (lib/backend): the core
+ * owns the ready queue, the timer heap, the clock and the wait; the loop owns
+ * everything a user can observe — argument checks, handles, the exception
+ * handler, stop/close, debug reports, and the running-loop bookkeeping.
+ *
+ *   callSoon(cb)  -> Handle       -> core.pushReady      (no C++ crossing)
+ *   callAt(t, cb) -> TimerHandle  -> core.addTimer       (no C++ crossing)
+ *   handle.cancel()               -> core.cancelTimer    (no C++ crossing)
+ *   _runOnce: n = core.collect(wait)                     (<= 1 crossing)
+ *             run the n oldest ready handles, in order
+ *
+ * One place calls callbacks: `_runOnce`. Every other path — Future
+ * completion, task wake-ups, timers coming due — only appends to the ready
+ * queue. An iteration runs exactly the handles that were ready when it began
+ * (after due timers joined them); whatever they schedule waits for the next
+ * iteration.
+ *
+ * With the native core the boundary is crossed at most once per iteration,
+ * and not at all when no timer exists (the wrapper answers from shared
+ * memory), because a crossing costs more than dispatching a callback in JIT
+ * code. See lib/backend/layout.ts for the memory both sides share.
+ */
+import { resolveBackend, createCore } from './backend/loader';
+import type { BackendName, ClockName, LoopCore } from './backend/core';
+import { describe, isCoroutine, type Coroutine } from './coroutines';
+import {
+  _getRunningLoop,
+  _getSetLoop,
+  _setEventLoop,
+  _setLoopFactory,
+  _setRunningLoop,
+  _getEventLoop,
+  _requireRunningLoop,
+  Handle,
+  TimerHandle,
+  type ExceptionContext,
+} from './events';
+import { EventLoopError } from './exceptions';
+import { Future } from './futures';
+import { _forgetTasks, allTasks, ensureFuture, Task, type Awaitable } from './tasks';
+
+/** Options of `new Loop()`, `newEventLoop()`, `run()`. */
+export interface LoopOptions {
+  /** `native` (C++ core) or `js` (pure TypeScript). Default: AIOLOOP_BACKEND, else native with js fallback. */
+  backend?: BackendName;
+  /** `monotonic` (real time) or `virtual` (starts at 0, jumps to the next timer). */
+  clock?: ClockName;
+  /** Debug mode: slow-callback reports. Default: AIOLOOP_DEBUG=1. */
+  debug?: boolean;
+}
+
+/** `handler(loop, context)`, set with `loop.setExceptionHandler`. */
+export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
+
+/** `factory(loop, coro, { name })`, set with `loop.setTaskFactory`. */
+export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: { name?: string }) => Task<T>;
+
+/** Default for `slowCallbackDuration`, seconds (asyncio's 0.1). */
+const DEFAULT_SLOW_CALLBACK_DURATION = 0.1;
+
+function checkCallback(callback: unknown, what: string): void {
+  if (typeof callback !== 'function') {
+    throw new TypeError(`${what}: callback must be a function, got ${describe(callback)}`);
+  }
+}
+
+function checkNumber(value: unknown, name: string, what: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${what}: ${name} must be a number, got ${describe(value)}`);
+  if (Number.isNaN(value)) throw new RangeError(`${what}: ${name} must not be NaN`);
+  return value;
+}
+
+function stopLoopCallback(fut: Future<unknown>): void {
+  (fut.getLoop() as Loop).stop();
+}
+
+/** An asyncio-style event loop. */
+export class Loop {
+  /** @internal */ _core: LoopCore;
+  /** @internal */ _stopping: boolean;
+  /** @internal */ _running: boolean;
+  /** @internal */ _closed: boolean;
+  /** @internal */ _debug: boolean;
+  /** @internal */ _exceptionHandler: ExceptionHandler | null;
+  /** @internal */ _taskFactory: TaskFactory | null;
+  /** Callbacks running longer than this (seconds) are reported in debug mode. */
+  slowCallbackDuration: number;
+
+  constructor(options?: LoopOptions) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Loop: options must be an object, got ${describe(options)}`);
+    }
+    const clock = options?.clock ?? 'monotonic';
+    if (clock !== 'monotonic' && clock !== 'virtual') {
+      throw new TypeError(`Loop: clock must be 'monotonic' or 'virtual', got ${describe(clock)}`);
+    }
+    const debug = options?.debug;
+    if (debug !== undefined && typeof debug !== 'boolean') {
+      throw new TypeError(`Loop: debug must be a boolean, got ${describe(debug)}`);
+    }
+    this._core = createCore(resolveBackend(options?.backend), clock);
+    this._stopping = false;
+    this._running = false;
+    this._closed = false;
+    this._debug = debug ?? process.env.AIOLOOP_DEBUG === '1';
+    this._exceptionHandler = null;
+    this._taskFactory = null;
+    this.slowCallbackDuration = DEFAULT_SLOW_CALLBACK_DURATION;
+  }
+
+  /** The core in use: `native` or `js`. */
+  get backend(): BackendName {
+    return this._core.backend;
+  }
+
+  /** The clock in use: `monotonic` or `virtual`. */
+  get clock(): ClockName {
+    return this._core.clock;
+  }
+
+  /** The loop's time in seconds (monotonic; starts at 0 on the virtual clock). */
+  time(): number {
+    return this._core.time();
+  }
+
+  // -- scheduling ------------------------------------------------------------
+
+  /** Schedules `callback(...args)` for the next iteration; callbacks run FIFO. */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    checkCallback(callback, 'callSoon');
+    const handle = new Handle(callback as (...args: any[]) => unknown, args, this);
+    this._core.pushReady(handle);
+    return handle;
+  }
+
+  /** Schedules `callback(...args)` to run `delay` seconds from now. `Infinity` never fires. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkNumber(delay, 'delay', 'callLater');
+    return this._callAt(this._core.time() + delay, callback, args, 'callLater');
+  }
+
+  /** Schedules `callback(...args)` to run at loop time `when`. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkNumber(when, 'when', 'callAt');
+    return this._callAt(when, callback, args, 'callAt');
+  }
+
+  /** @internal */
+  _callAt(when: number, callback: (...args: any[]) => unknown, args: unknown[], what: string): TimerHandle {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    checkCallback(callback, what);
+    const handle = new TimerHandle(when, callback, args, this);
+    this._core.addTimer(handle);
+    return handle;
+  }
+
+  /** @internal Called by TimerHandle.cancel(). */
+  _timerHandleCancelled(handle: TimerHandle): void {
+    if (!this._closed) this._core.cancelTimer(handle);
+  }
+
+  // -- futures and tasks -----------------------------------------------------
+
+  /** A new Future bound to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /** Wraps `coro` in a Task scheduled on this loop (through the task factory, if set). */
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`createTask: options must be an object, got ${describe(options)}`);
+    }
+    if (this._taskFactory !== null) {
+      if (!isCoroutine(coro)) {
+        throw new TypeError(`createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
+      }
+      return this._taskFactory(this, coro, { name: options?.name });
+    }
+    return new Task(coro, { loop: this, name: options?.name });
+  }
+
+  /** Sets the factory `createTask` uses (`null` restores the default Task). */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== 'function') {
+      throw new TypeError(`setTaskFactory: factory must be a function or null, got ${describe(factory)}`);
+    }
+    this._taskFactory = factory;
+  }
+
+  /** The task factory, or null. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  // -- running ---------------------------------------------------------------
+
+  /**
+   * Runs one iteration (asyncio's `_run_once`) with this loop as the running
+   * loop: waits for the next timer if nothing is ready (sleeps, or jumps on
+   * the virtual clock), then runs the callbacks ready at that point. Returns
+   * at once if nothing is ready and no timer is pending.
+   */
+  runOnce(): void {
+    this._checkClosed();
+    this._checkRunning();
+    this._running = true;
+    const prev = _setRunningLoop(this);
+    try {
+      this._runOnce(this._stopping ? 0 : Infinity);
+    } finally {
+      this._running = false;
+      _setRunningLoop(prev);
+    }
+  }
+
+  /**
+   * Runs until `stop()` (blocking: the loop owns the thread). Throws an
+   * EventLoopError if the loop can never make progress again.
+   */
+  runForever(): void {
+    this._checkClosed();
+    this._checkRunning();
+    this._running = true;
+    const prev = _setRunningLoop(this);
+    try {
+      for (;;) {
+        const ran = this._runOnce(this._stopping ? 0 : Infinity);
+        if (this._stopping) break;
+        if (ran === 0 && this._core.readyCount() === 0 && this._core.nextWhen() === Infinity) {
+          throw this._wouldWaitForever();
+        }
+      }
+    } finally {
+      this._stopping = false;
+      this._running = false;
+      _setRunningLoop(prev);
+    }
+  }
+
+  /**
+   * Runs until `aw` (a Future, a coroutine, or a promise) is done and returns
+   * its result or throws its exception (blocking).
+   */
+  runUntilComplete<T>(aw: Awaitable<T>): T {
+    this._checkClosed();
+    this._checkRunning();
+    const newTask = !(aw instanceof Future);
+    const future = ensureFuture(aw, { loop: this });
+    future.addDoneCallback(stopLoopCallback);
+    try {
+      this._awaiting = future;
+      this.runForever();
+    } catch (err) {
+      if (newTask && future.done() && !future.cancelled()) future.exception();
+      throw err;
+    } finally {
+      this._awaiting = null;
+      future.removeDoneCallback(stopLoopCallback);
+    }
+    if (!future.done()) throw new EventLoopError('Event loop stopped before Future completed.');
+    return future.result();
+  }
+
+  /** @internal What runUntilComplete waits for (for the would-wait-forever message). */
+  _awaiting: Future<unknown> | null = null;
+
+  /** Ends `runForever` after the current iteration (before it: one iteration runs). */
+  stop(): void {
+    this._stopping = true;
+  }
+
+  /** True while the loop runs. */
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  /** True once the loop was closed. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Closes the loop: drops every pending callback and timer (and their
+   * references). Idempotent; throws if the loop is running.
+   */
+  close(): void {
+    if (this._running) throw new EventLoopError('Cannot close a running event loop');
+    if (this._closed) return;
+    this._closed = true;
+    this._core.close();
+    _forgetTasks(this);
+    this._exceptionHandler = null;
+    this._taskFactory = null;
+    if (_getSetLoop() === this) _setEventLoop(null);
+  }
+
+  /** @internal One iteration; returns how many ready handles it took. */
+  _runOnce(maxWait: number): number {
+    const core = this._core;
+    const n = core.collect(maxWait);
+    if (this._debug) {
+      this._runDebug(n);
+      return n;
+    }
+    for (let i = 0; i < n; i++) {
+      const handle = core.shift();
+      if (!handle._cancelled) handle._run();
+    }
+    return n;
+  }
+
+  /** @internal `_runOnce`'s loop with slow-callback reports. */
+  _runDebug(n: number): void {
+    const core = this._core;
+    for (let i = 0; i < n; i++) {
+      const handle = core.shift();
+      if (handle._cancelled) continue;
+      const t0 = performance.now();
+      handle._run();
+      const dt = (performance.now() - t0) / 1000;
+      if (dt >= this.slowCallbackDuration) {
+        this.callExceptionHandler({
+          message: `Executing ${handle} took ${dt.toFixed(3)} seconds`,
+          handle,
+          duration: dt,
+        });
+      }
+    }
+  }
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+  }
+
+  /** @internal */
+  _checkRunning(): void {
+    if (this._running) throw new EventLoopError('This event loop is already running');
+    if (_getRunningLoop() !== null) {
+      throw new EventLoopError('Cannot run the event loop while another loop is running');
+    }
+  }
+
+  /** @internal The error of a blocking run that can never make progress. */
+  _wouldWaitForever(): EventLoopError {
+    const lines = [
+      'Event loop would wait forever: nothing is ready and no timer is pending' +
+        (this._awaiting !== null ? `, but ${this._awaiting} is not done` : '') +
+        '.',
+    ];
+    const tasks = [...allTasks(this)];
+    if (tasks.length === 0) {
+      lines.push('No task is parked.');
+    } else {
+      lines.push('Parked tasks:');
+      for (const t of tasks) lines.push(`  ${t.getName()}: ${t._waitingFor()}`);
+    }
+    return new EventLoopError(lines.join('\n'));
+  }
+
+  // -- exception handling and debug -----------------------------------------
+
+  /** Sets the handler of errors in callbacks (`null` restores the default). */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== 'function') {
+      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describe(handler)}`);
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /** The exception handler, or null for the default. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** Writes `context` to `console.error`: the message, the other fields, the exception. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') {
+      throw new TypeError(`defaultExceptionHandler: context must be an object, got ${describe(context)}`);
+    }
+    const message = typeof context.message === 'string' && context.message ? context.message : 'Unhandled exception in event loop';
+    const lines = [message];
+    for (const key of Object.keys(context).sort()) {
+      if (key === 'message' || key === 'exception') continue;
+      lines.push(`${key}: ${describe(context[key])}`);
+    }
+    if ('exception' in context && context.exception !== undefined) {
+      console.error(lines.join('\n'), context.exception);
+    } else {
+      console.error(lines.join('\n'));
+    }
+  }
+
+  /** Hands `context` to the exception handler (or the default one). Never throws. */
+  callExceptionHandler(context: ExceptionContext): void {
+    if (context === null || typeof context !== 'object') {
+      throw new TypeError(`callExceptionHandler: context must be an object, got ${describe(context)}`);
+    }
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (err) {
+        console.error('Exception in default exception handler', err);
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (exception) {
+      try {
+        this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception, context });
+      } catch (err) {
+        console.error('Exception in default exception handler', err);
+      }
+    }
+  }
+
+  /** Turns debug mode on or off. */
+  setDebug(enabled: boolean): void {
+    if (typeof enabled !== 'boolean') throw new TypeError(`setDebug: enabled must be a boolean, got ${describe(enabled)}`);
+    this._debug = enabled;
+  }
+
+  /** True in debug mode. */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  toString(): string {
+    return `<Loop backend=${this.backend} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
+  }
+}
+
+/** A new loop (it is not made current: see `setEventLoop`). */
+export function newEventLoop(options?: LoopOptions): Loop {
+  return new Loop(options);
+}
+
+/** The running loop; throws `EventLoopError('no running event loop')` outside one. */
+export function getRunningLoop(): Loop {
+  return _requireRunningLoop() as Loop;
+}
+
+/** The running loop, else the one given to `setEventLoop`, else a new one (which becomes the set loop). */
+export function getEventLoop(): Loop {
+  return _getEventLoop() as Loop;
+}
+
+/** Sets the loop `getEventLoop()` returns when no loop is running (`null` clears it). */
+export function setEventLoop(loop: Loop | null): void {
+  if (loop !== null && !(loop instanceof Loop)) {
+    throw new TypeError(`setEventLoop: loop must be a Loop or null, got ${describe(loop)}`);
+  }
+  _setEventLoop(loop);
+}
+
+_setLoopFactory(() => new Loop());

@@ -1,0 +1,75 @@
+/**
+ * `run(main)`: asyncio.run for generator coroutines. A new loop runs `main`
+ * to completion; then every task still alive is cancelled and the loop runs
+ * until they finish (their errors go to the exception handler); then the loop
+ * is closed. Returns main's result or throws main's error.
+ */
+import { describe, isCoroutine, type Coroutine } from './coroutines';
+import { _getRunningLoop, _setEventLoop } from './events';
+import { EventLoopError } from './exceptions';
+import { Loop, type LoopOptions } from './loop';
+import { allTasks, type Task } from './tasks';
+
+/** A coroutine, or a function of no arguments that returns one. */
+export type Main<T> = Coroutine<T> | (() => Coroutine<T>);
+
+/** @internal Resolves `main` to a coroutine or throws a TypeError. */
+export function toCoroutine<T>(main: Main<T>, what: string): Coroutine<T> {
+  const coro = typeof main === 'function' ? main() : main;
+  if (!isCoroutine(coro)) {
+    throw new TypeError(`${what}: a coroutine (or a function returning one) was expected, got ${describe(main)}`);
+  }
+  return coro as Coroutine<T>;
+}
+
+/** @internal Cancels every live task and runs the loop until all are done. */
+export function _cancelAllTasks(loop: Loop): void {
+  const toCancel = [...allTasks(loop)];
+  if (toCancel.length === 0) return;
+  for (const t of toCancel) t.cancel();
+  const all = loop.createFuture<void>();
+  let remaining = toCancel.length;
+  const onDone = () => {
+    if (--remaining === 0 && !all.done()) all.setResult(undefined);
+  };
+  for (const t of toCancel) t.addDoneCallback(onDone);
+  loop.runUntilComplete(all);
+  for (const t of toCancel) reportUnhandled(loop, t);
+}
+
+function reportUnhandled(loop: Loop, task: Task<unknown>): void {
+  if (task.cancelled()) return;
+  const exception = task.exception();
+  if (exception !== null) {
+    loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception, task });
+  }
+}
+
+/**
+ * Runs `main` on a new event loop and returns its result (blocking, like
+ * asyncio.run). Takes the Loop options (`backend`, `clock`, `debug`).
+ */
+export function run<T>(main: Main<T>, options?: LoopOptions): T {
+  if (_getRunningLoop() !== null) {
+    throw new EventLoopError('run() cannot be called from a running event loop');
+  }
+  const loop = new Loop(options);
+  let coro: Coroutine<T>;
+  try {
+    coro = toCoroutine(main, 'run');
+  } catch (err) {
+    loop.close();
+    throw err;
+  }
+  _setEventLoop(loop);
+  try {
+    return loop.runUntilComplete(loop.createTask(coro, { name: 'main' }));
+  } finally {
+    try {
+      _cancelAllTasks(loop);
+    } finally {
+      _setEventLoop(null);
+      loop.close();
+    }
+  }
+}

@@ -1,0 +1,407 @@
+/**
+ * Task: a Future that drives a generator coroutine.
+ *
+ * States (on top of Future's PENDING -> FINISHED | CANCELLED):
+ *
+ *   scheduled  a step is in the ready queue (right after creation, after a
+ *              bare `yield`, or after an error is to be thrown in)
+ *   running    `_step` is sending into / throwing into the coroutine
+ *   parked     the coroutine yielded a pending Future (`_futWaiter`); the
+ *              Future's done-callback `_wakeup` schedules nothing: it steps
+ *              the task directly when the loop runs that callback
+ *   done       the coroutine returned (FINISHED with its value), threw
+ *              (FINISHED with the exception) or threw CancelledError (CANCELLED)
+ *
+ * Cancellation, as asyncio: `cancel()` on a done task returns false. On a
+ * parked task it cancels the awaited Future (whose completion wakes the task
+ * with a CancelledError). Otherwise it sets `_mustCancel`, and the next step
+ * throws CancelledError into the coroutine. The coroutine may catch it and go
+ * on; `cancelling()` counts the requests and `uncancel()` takes one back.
+ */
+import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
+import { _getEventLoop, _requireRunningLoop, type MinimalLoop } from './events';
+import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
+import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
+
+/** Options of `new Task()` and `createTask()`. */
+export interface TaskOptions {
+  loop?: MinimalLoop;
+  name?: string;
+}
+
+let taskCounter = 0;
+
+// The task being stepped now, and the loop it belongs to. Steps nest only
+// when an eager task starts inside another task's step; `_step` saves and
+// restores the pair around each step.
+let curLoop: object | null = null;
+let curTask: Task<unknown> | null = null;
+
+// Live (not done) tasks per loop, for allTasks() and run()'s final cleanup.
+const liveTasks = new WeakMap<object, Set<Task<unknown>>>();
+let lastLoop: object | null = null;
+let lastSet: Set<Task<unknown>> | null = null;
+
+function tasksOf(loop: object): Set<Task<unknown>> {
+  if (loop === lastLoop) return lastSet!;
+  let set = liveTasks.get(loop);
+  if (set === undefined) {
+    set = new Set();
+    liveTasks.set(loop, set);
+  }
+  lastLoop = loop;
+  lastSet = set;
+  return set;
+}
+
+/** @internal Forgets every task of a closed loop (it holds no references). */
+export function _forgetTasks(loop: object): void {
+  liveTasks.delete(loop);
+  if (lastLoop === loop) {
+    lastLoop = null;
+    lastSet = null;
+  }
+}
+
+// Shared by every task: Task.setResult/setException are forbidden publicly,
+// the task completes itself through Future's methods.
+const futureSetResult = Future.prototype.setResult;
+const futureSetException = Future.prototype.setException;
+const futureCancel = Future.prototype.cancel;
+
+/** A coroutine wrapped in a Future and run by the loop. */
+export class Task<T = unknown> extends Future<T> {
+  /** @internal */ _coro: Coroutine<T>;
+  /** @internal */ _name: string;
+  /** @internal The Future this task is parked on. */
+  _futWaiter: Future<unknown> | null;
+  /** @internal */ _mustCancel: boolean;
+  /** @internal */ _numCancelsRequested: number;
+  /** @internal Scheduled with callSoon: `(hasError, valueOrError)`. */
+  _stepCb: (hasError?: boolean, value?: unknown) => void;
+  /** @internal Done-callback of the awaited Future. */
+  _wakeupCb: ((f: Future<unknown>) => void) | null;
+
+  constructor(coro: Coroutine<T>, options?: TaskOptions) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw new TypeError(`Task: options must be an object, got ${describe(options)}`);
+    }
+    if (!isCoroutine(coro)) {
+      throw new TypeError(`Task: a coroutine (generator object) was expected, got ${describe(coro)}`);
+    }
+    const name = options?.name;
+    if (name !== undefined && typeof name !== 'string') {
+      throw new TypeError(`Task: name must be a string, got ${describe(name)}`);
+    }
+    super(options?.loop === undefined ? undefined : { loop: options.loop });
+    this._coro = coro;
+    this._name = name ?? `Task-${++taskCounter}`;
+    this._futWaiter = null;
+    this._mustCancel = false;
+    this._numCancelsRequested = 0;
+    this._wakeupCb = null;
+    this._stepCb = (hasError?: boolean, value?: unknown) => this._step(hasError === true, value);
+    this._loop.callSoon(this._stepCb);
+    tasksOf(this._loop).add(this);
+  }
+
+  /** The task's name (`Task-N` unless one was given). */
+  getName(): string {
+    return this._name;
+  }
+
+  /** Renames the task. */
+  setName(name: string): void {
+    if (typeof name !== 'string') throw new TypeError(`setName: name must be a string, got ${describe(name)}`);
+    this._name = name;
+  }
+
+  /** The coroutine this task drives. */
+  getCoro(): Coroutine<T> {
+    return this._coro;
+  }
+
+  /** Tasks complete only through their coroutine. */
+  override setResult(_value: T): never {
+    throw new InvalidStateError('Task does not support setResult()');
+  }
+
+  /** Tasks complete only through their coroutine. */
+  override setException(_exception: unknown): never {
+    throw new InvalidStateError('Task does not support setException()');
+  }
+
+  /**
+   * Requests cancellation: the coroutine gets a `CancelledError` (with `msg`)
+   * at its next step, or at once through the Future it waits on. Returns false
+   * if the task is already done.
+   */
+  override cancel(msg?: string): boolean {
+    if (msg !== undefined && typeof msg !== 'string') {
+      throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
+    }
+    this._logTraceback = false;
+    if (this._state !== PENDING) return false;
+    this._numCancelsRequested += 1;
+    const waiter = this._futWaiter;
+    if (waiter !== null && waiter.cancel(msg)) {
+      // Keep _futWaiter: it may be a task that swallows the cancellation,
+      // to be cancelled again later.
+      return true;
+    }
+    // A step is already scheduled (or this task is running now).
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (asyncio 3.11). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /** Takes back one cancellation request; returns the remaining count. */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) this._numCancelsRequested -= 1;
+    if (this._numCancelsRequested === 0) this._mustCancel = false;
+    return this._numCancelsRequested;
+  }
+
+  /** @internal One step of the coroutine; only ever run as a loop callback. */
+  _step(hasError: boolean, value: unknown): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`_step(): already done: ${this}`);
+    }
+    if (this._mustCancel) {
+      if (!(hasError && value instanceof CancelledError)) {
+        value = this._makeCancelledError();
+        hasError = true;
+      }
+      this._mustCancel = false;
+    }
+    this._futWaiter = null;
+    const prevLoop = curLoop;
+    const prevTask = curTask;
+    curLoop = this._loop;
+    curTask = this as Task<unknown>;
+    try {
+      this._runStep(hasError, value);
+    } finally {
+      curLoop = prevLoop;
+      curTask = prevTask;
+    }
+  }
+
+  /** @internal */
+  _runStep(hasError: boolean, value: unknown): void {
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = hasError ? this._coro.throw(value) : this._coro.next(value);
+    } catch (err) {
+      if (err instanceof CancelledError) {
+        this._cancelledExc = err;
+        futureCancel.call(this, err.message === '' ? this._cancelMessage : err.message);
+      } else {
+        futureSetException.call(this, err === undefined ? new TypeError('coroutine threw undefined') : err);
+      }
+      this._finished();
+      return;
+    }
+    if (r.done === true) {
+      if (this._mustCancel) {
+        // Cancelled right before the coroutine returned.
+        this._mustCancel = false;
+        futureCancel.call(this, this._cancelMessage);
+      } else {
+        futureSetResult.call(this, r.value);
+      }
+      this._finished();
+      return;
+    }
+    const yielded = r.value;
+    const loop = this._loop;
+    if (yielded instanceof Future) {
+      if (yielded._loop !== loop) {
+        loop.callSoon(
+          this._stepCb,
+          true,
+          new EventLoopError(`Task ${this} got Future ${yielded} attached to a different loop`),
+        );
+      } else if (yielded === (this as unknown)) {
+        loop.callSoon(this._stepCb, true, new EventLoopError(`Task cannot await on itself: ${this}`));
+      } else {
+        let wakeup = this._wakeupCb;
+        if (wakeup === null) wakeup = this._wakeupCb = (f: Future<unknown>) => this._wakeup(f);
+        yielded.addDoneCallback(wakeup);
+        this._futWaiter = yielded;
+        if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
+      }
+    } else if (yielded === undefined) {
+      // A bare `yield` gives the loop one turn.
+      loop.callSoon(this._stepCb);
+    } else {
+      loop.callSoon(this._stepCb, true, new TypeError(`Task got bad yield: ${describe(yielded)}`));
+    }
+  }
+
+  /** @internal The awaited Future is done: resume with its result or error. */
+  _wakeup(future: Future<unknown>): void {
+    let value: unknown;
+    try {
+      value = future.result();
+    } catch (err) {
+      this._step(true, err);
+      return;
+    }
+    this._step(false, value);
+  }
+
+  /** @internal */
+  _finished(): void {
+    const set = tasksOf(this._loop);
+    set.delete(this as Task<unknown>);
+  }
+
+  /** @internal What this task waits on, for diagnostics. */
+  _waitingFor(): string {
+    const w = this._futWaiter;
+    if (w === null) return this._state === PENDING ? 'scheduled' : this._stateName();
+    const promise = (w as { _fromPromise?: boolean })._fromPromise === true;
+    return `waiting for ${w}${promise ? ' (a Node promise: it settles only in hosted mode, use runAsync / runUntilCompleteAsync)' : ''}`;
+  }
+
+  override toString(): string {
+    let extra = '';
+    if (this._state === FINISHED) {
+      extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
+    } else if (this._state === PENDING && this._futWaiter !== null) {
+      extra = ` wait_for=${this._futWaiter}`;
+    }
+    return `<Task ${this._stateName()} name='${this._name}'${extra}>`;
+  }
+}
+
+/** The Task running now on `loop` (default: the running loop), or null. */
+export function currentTask(loop?: MinimalLoop): Task<unknown> | null {
+  const l = loop === undefined ? _requireRunningLoop() : checkLoop(loop, 'currentTask');
+  return curLoop === l ? curTask : null;
+}
+
+/** @internal Swaps the current task (eager task start); returns the previous one. */
+export function _swapCurrentTask(loop: object, task: Task<unknown> | null): [object | null, Task<unknown> | null] {
+  const prev: [object | null, Task<unknown> | null] = [curLoop, curTask];
+  curLoop = task === null ? null : loop;
+  curTask = task;
+  return prev;
+}
+
+/** @internal Restores what _swapCurrentTask returned. */
+export function _restoreCurrentTask(prev: [object | null, Task<unknown> | null]): void {
+  curLoop = prev[0];
+  curTask = prev[1];
+}
+
+/** The set of tasks of `loop` (default: the running loop) that are not done yet. */
+export function allTasks(loop?: MinimalLoop): Set<Task<unknown>> {
+  const l = loop === undefined ? _requireRunningLoop() : checkLoop(loop, 'allTasks');
+  const set = liveTasks.get(l);
+  const out = new Set<Task<unknown>>();
+  if (set !== undefined) for (const t of set) if (t._state === PENDING) out.add(t);
+  return out;
+}
+
+interface TaskCreator {
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T>;
+}
+
+function hasCreateTask(loop: MinimalLoop): loop is MinimalLoop & TaskCreator {
+  return typeof (loop as Partial<TaskCreator>).createTask === 'function';
+}
+
+/**
+ * Schedules `coro` on the running loop as a Task and returns it (asyncio.create_task).
+ */
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+  const loop = _requireRunningLoop() as MinimalLoop;
+  if (hasCreateTask(loop)) return loop.createTask(coro, options);
+  return new Task(coro, { loop, name: options?.name });
+}
+
+/** Anything `ensureFuture` and the toolbox accept. */
+export type Awaitable<T> = Future<T> | Coroutine<T> | PromiseLike<T>;
+
+/**
+ * Wraps an awaitable in a Future: a Future is returned as is, a coroutine is
+ * scheduled as a Task, a promise (or thenable) becomes a Future that settles
+ * with it (it can settle only while Node's event loop runs: hosted mode).
+ */
+export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop }): Future<T> {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw new TypeError(`ensureFuture: options must be an object, got ${describe(options)}`);
+  }
+  const given = options?.loop === undefined ? undefined : checkLoop(options.loop, 'ensureFuture');
+  if (aw instanceof Future) {
+    if (given !== undefined && aw._loop !== given) {
+      throw new EventLoopError('The future belongs to a different loop than the one specified as the loop argument');
+    }
+    return aw;
+  }
+  if (isCoroutine(aw)) {
+    const loop = given ?? (_getEventLoop() as MinimalLoop);
+    if (hasCreateTask(loop)) return loop.createTask(aw as Coroutine<T>);
+    return new Task(aw as Coroutine<T>, { loop });
+  }
+  if (isPromiseLike(aw)) {
+    const loop = given ?? (_getEventLoop() as MinimalLoop);
+    const fut = new Future<T>({ loop });
+    (fut as unknown as { _fromPromise: boolean })._fromPromise = true;
+    const closed = () => (loop as { isClosed?: () => boolean }).isClosed?.() === true;
+    aw.then(
+      (value) => {
+        if (fut._state === PENDING && !closed()) fut.setResult(value);
+      },
+      (err) => {
+        if (fut._state === PENDING && !closed()) fut.setException(err === undefined ? new Error('promise rejected with undefined') : err);
+      },
+    );
+    return fut;
+  }
+  throw new TypeError(`ensureFuture: a Future, a coroutine or a promise is required, got ${describe(aw)}`);
+}
+
+function checkDelay(delay: unknown, what: string): number {
+  if (typeof delay !== 'number') throw new TypeError(`${what}: delay must be a number, got ${describe(delay)}`);
+  if (Number.isNaN(delay)) throw new RangeError(`${what}: delay must not be NaN`);
+  return delay;
+}
+
+function resolveSleep(fut: Future<unknown>, result: unknown): void {
+  if (fut._state === PENDING) fut.setResult(result);
+}
+
+/**
+ * Suspends the current task for `delay` seconds, then gives `result`. A delay
+ * of zero (or less) is one bare `yield`: the task gives the loop one turn.
+ */
+export function sleep(delay: number): Coroutine<undefined>;
+export function sleep<R>(delay: number, result: R): Coroutine<R>;
+export function* sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
+  checkDelay(delay, 'sleep');
+  if (delay <= 0) {
+    yield;
+    return result;
+  }
+  const loop = _requireRunningLoop() as MinimalLoop & {
+    createFuture(): Future<unknown>;
+    callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
+  };
+  const fut = loop.createFuture();
+  const handle = loop.callLater(delay, resolveSleep, fut, result);
+  try {
+    return (yield* fut) as R | undefined;
+  } finally {
+    handle.cancel();
+  }
+}
+
+export { CANCELLED, FINISHED };

@@ -1,0 +1,257 @@
+// N-API glue for the loop core, and nothing else.
+//
+// Every method validates its arguments and the shared buffers it is about to
+// touch, and reports garbage as a JS TypeError/RangeError: nothing that
+// JavaScript passes here may crash the process. C++ exceptions are off
+// (NODE_ADDON_API_ENABLE_MAYBE): pending JS exceptions are checked explicitly.
+//
+// No mutable globals: each Core object owns its state, so the addon is
+// context-aware and works in several worker threads at once.
+#include <napi.h>
+
+#include <cmath>
+
+#include "clock.h"
+#include "layout.h"
+#include "loop_core.h"
+
+namespace aioloop {
+namespace {
+
+void ThrowStatus(Napi::Env env, const Status& s) {
+  if (s.kind == Status::kTypeError) {
+    Napi::TypeError::New(env, s.message).ThrowAsJavaScriptException();
+  } else {
+    Napi::RangeError::New(env, s.message).ThrowAsJavaScriptException();
+  }
+}
+
+void ThrowType(Napi::Env env, const char* message) {
+  Napi::TypeError::New(env, message).ThrowAsJavaScriptException();
+}
+
+void ThrowRange(Napi::Env env, const char* message) {
+  Napi::RangeError::New(env, message).ThrowAsJavaScriptException();
+}
+
+bool IsPowerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
+
+// Largest ready ring accepted: 2^28 slots (1 GiB of int32).
+constexpr size_t kMaxReadyCapacity = size_t{1} << 28;
+
+class Core : public Napi::ObjectWrap<Core> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Core",
+                       {
+                           InstanceMethod<&Core::Attach>("attach"),
+                           InstanceMethod<&Core::SetReady>("setReady"),
+                           InstanceMethod<&Core::Flush>("flush"),
+                           InstanceMethod<&Core::Collect>("collect"),
+                           InstanceMethod<&Core::Clear>("clear"),
+                           InstanceMethod<&Core::Close>("close"),
+                           InstanceMethod<&Core::IsClosed>("isClosed"),
+                       });
+  }
+
+  explicit Core(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Core>(info) {
+    if (info.Length() != 0) ThrowType(info.Env(), "Core() takes no arguments");
+  }
+
+ private:
+  // attach(ctl: ArrayBuffer, ready: ArrayBuffer, ops: ArrayBuffer)
+  Napi::Value Attach(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    if (info.Length() != 3) {
+      ThrowType(env, "attach(ctl, ready, ops) takes 3 ArrayBuffers");
+      return env.Undefined();
+    }
+    for (size_t i = 0; i < 3; i++) {
+      if (!info[i].IsArrayBuffer()) {
+        ThrowType(env, "attach: ctl, ready and ops must be ArrayBuffers");
+        return env.Undefined();
+      }
+    }
+    auto ctl = info[0].As<Napi::ArrayBuffer>();
+    auto ops = info[2].As<Napi::ArrayBuffer>();
+    if (ctl.ByteLength() < kCtlSize * sizeof(double)) {
+      ThrowRange(env, "attach: ctl is too small");
+      return env.Undefined();
+    }
+    if (ops.ByteLength() < kOpsCapacity * 2 * sizeof(double)) {
+      ThrowRange(env, "attach: ops is too small");
+      return env.Undefined();
+    }
+    if (!CheckReady(env, info[1])) return env.Undefined();
+    ctl_ = Napi::Persistent(ctl.As<Napi::Object>());
+    ops_ = Napi::Persistent(ops.As<Napi::Object>());
+    ready_ = Napi::Persistent(info[1].As<Napi::Object>());
+    attached_ = true;
+    return env.Undefined();
+  }
+
+  // setReady(ready: ArrayBuffer): the wrapper grew its ring.
+  Napi::Value SetReady(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckAttached(env)) return env.Undefined();
+    if (info.Length() != 1) {
+      ThrowType(env, "setReady(ready) takes 1 ArrayBuffer");
+      return env.Undefined();
+    }
+    if (!CheckReady(env, info[0])) return env.Undefined();
+    ready_ = Napi::Persistent(info[0].As<Napi::Object>());
+    return env.Undefined();
+  }
+
+  // flush(): replay pending timer commands now (the command buffer is full).
+  Napi::Value Flush(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckAttached(env)) return env.Undefined();
+    if (info.Length() != 0) {
+      ThrowType(env, "flush() takes no arguments");
+      return env.Undefined();
+    }
+    SharedViews v;
+    if (!Views(env, &v)) return env.Undefined();
+    Status s = core_.Flush(v);
+    if (!s.ok()) ThrowStatus(env, s);
+    return env.Undefined();
+  }
+
+  // collect(now: number, maxWait: number, virtualClock: boolean): number
+  Napi::Value Collect(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckAttached(env)) return env.Undefined();
+    if (info.Length() != 3 || !info[0].IsNumber() || !info[1].IsNumber() ||
+        !info[2].IsBoolean()) {
+      ThrowType(env, "collect(now: number, maxWait: number, virtualClock: boolean)");
+      return env.Undefined();
+    }
+    double now = info[0].As<Napi::Number>().DoubleValue();
+    double max_wait = info[1].As<Napi::Number>().DoubleValue();
+    bool virtual_clock = info[2].As<Napi::Boolean>().Value();
+    if (!std::isfinite(now)) {
+      ThrowRange(env, "collect: now must be a finite number");
+      return env.Undefined();
+    }
+    if (std::isnan(max_wait) || max_wait < 0) {
+      ThrowRange(env, "collect: maxWait must be >= 0 (or Infinity)");
+      return env.Undefined();
+    }
+    SharedViews v;
+    if (!Views(env, &v)) return env.Undefined();
+    double count = 0;
+    Status s = core_.Collect(v, now, max_wait, virtual_clock, &count);
+    if (!s.ok()) {
+      ThrowStatus(env, s);
+      return env.Undefined();
+    }
+    return Napi::Number::New(env, count);
+  }
+
+  // clear(): forget every timer (loop.close()).
+  Napi::Value Clear(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    core_.Clear();
+    return env.Undefined();
+  }
+
+  // close(): free everything; any later call throws.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (closed_) return env.Undefined();
+    closed_ = true;
+    attached_ = false;
+    core_.Release();
+    ctl_.Reset();
+    ready_.Reset();
+    ops_.Reset();
+    return env.Undefined();
+  }
+
+  Napi::Value IsClosed(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), closed_);
+  }
+
+  bool CheckOpen(Napi::Env env) {
+    if (closed_) {
+      ThrowRange(env, "core is closed");
+      return false;
+    }
+    return true;
+  }
+
+  bool CheckAttached(Napi::Env env) {
+    if (!CheckOpen(env)) return false;
+    if (!attached_) {
+      ThrowRange(env, "core has no buffers: call attach() first");
+      return false;
+    }
+    return true;
+  }
+
+  bool CheckReady(Napi::Env env, Napi::Value value) {
+    if (!value.IsArrayBuffer()) {
+      ThrowType(env, "ready must be an ArrayBuffer");
+      return false;
+    }
+    size_t bytes = value.As<Napi::ArrayBuffer>().ByteLength();
+    size_t slots = bytes / sizeof(int32_t);
+    if (bytes % sizeof(int32_t) != 0 || slots < 2 || !IsPowerOfTwo(slots) ||
+        slots > kMaxReadyCapacity) {
+      ThrowRange(env, "ready must hold a power-of-two number (>= 2) of int32 slots");
+      return false;
+    }
+    return true;
+  }
+
+  // Takes fresh pointers: a buffer may have been detached since attach().
+  bool Views(Napi::Env env, SharedViews* v) {
+    Napi::ArrayBuffer ctl = ctl_.Value().As<Napi::ArrayBuffer>();
+    Napi::ArrayBuffer ready = ready_.Value().As<Napi::ArrayBuffer>();
+    Napi::ArrayBuffer ops = ops_.Value().As<Napi::ArrayBuffer>();
+    if (env.IsExceptionPending()) return false;
+    size_t ready_bytes = ready.ByteLength();
+    size_t ready_slots = ready_bytes / sizeof(int32_t);
+    if (ctl.ByteLength() < kCtlSize * sizeof(double) ||
+        ops.ByteLength() < kOpsCapacity * 2 * sizeof(double) ||
+        ready_slots < 2 || !IsPowerOfTwo(ready_slots)) {
+      ThrowRange(env, "a shared buffer was detached or resized");
+      return false;
+    }
+    v->ctl = static_cast<double*>(ctl.Data());
+    v->ready = static_cast<int32_t*>(ready.Data());
+    v->ready_capacity = ready_slots;
+    v->ops = static_cast<double*>(ops.Data());
+    return true;
+  }
+
+  LoopCore core_;
+  Napi::ObjectReference ctl_;
+  Napi::ObjectReference ready_;
+  Napi::ObjectReference ops_;
+  bool attached_ = false;
+  bool closed_ = false;
+};
+
+Napi::Value Monotonic(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), monotonic_seconds());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Core", Core::Define(env));
+  exports.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
+  exports.Set("layoutVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace
+}  // namespace aioloop
+
+static Napi::Object InitAioloop(Napi::Env env, Napi::Object exports) {
+  return aioloop::Init(env, exports);
+}
+
+NODE_API_MODULE(aioloop, InitAioloop)

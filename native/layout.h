@@ -1,0 +1,24 @@
+// Shared-memory layout between the JS wrapper and the C++ core.
+// Mirrors lib/backend/layout.ts field for field; see that file for the
+// protocol (who writes which field and when).
+#pragma once
+
+#include <cstddef>
+
+namespace aioloop {
+
+enum CtlField : int {
+  kCtlHead = 0,      // in/out: ring index of the first ready slot
+  kCtlCount = 1,     // in/out: number of ready slots
+  kCtlOps = 2,       // in: pending command pairs; out: released slots
+  kCtlTimers = 3,    // out: live timers in the heap
+  kCtlNextWhen = 4,  // out: earliest deadline or +inf
+  kCtlNow = 5,       // out: time used by the due check
+  kCtlMore = 6,      // out: 1 if due timers remain because the ring was full
+  kCtlSize = 8,
+};
+
+constexpr size_t kOpsCapacity = 4096;       // command pairs
+constexpr double kClockResolution = 1e-9;   // seconds
+
+}  // namespace aioloop
