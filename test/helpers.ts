@@ -1,0 +1,37 @@
+/**
+ * Shared by the suites: the two backends every loop-level suite runs on, and
+ * small helpers to make and drive loops.
+ */
+import { afterEach } from 'vitest';
+import { Loop, setEventLoop, type LoopOptions } from '../lib/index';
+
+/** Every loop-level suite runs `describe.each(BACKENDS)`. */
+export const BACKENDS = ['native', 'js'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+const opened: Loop[] = [];
+
+/** A new loop on `backend`, closed automatically after the test. */
+export function makeLoop(backend: Backend, options: Omit<LoopOptions, 'backend'> = {}): Loop {
+  const loop = new Loop({ ...options, backend });
+  if (loop.backend !== backend) throw new Error(`asked for ${backend}, got ${loop.backend}`);
+  opened.push(loop);
+  return loop;
+}
+
+afterEach(() => {
+  for (const loop of opened.splice(0)) {
+    if (loop.isRunning()) loop.stop();
+    else loop.close();
+  }
+  setEventLoop(null);
+});
+
+/** Collects exception-handler contexts instead of printing them. */
+export function captureErrors(loop: Loop): Array<Record<string, unknown>> {
+  const seen: Array<Record<string, unknown>> = [];
+  loop.setExceptionHandler((_l, ctx) => {
+    seen.push(ctx);
+  });
+  return seen;
+}
