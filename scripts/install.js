@@ -21,10 +21,17 @@ if (!env.npm_config_nodedir && fs.existsSync(localHeaders)) {
 const rebuild = process.argv.includes('--rebuild');
 let result;
 if (rebuild) {
-  const gyp = env.npm_config_node_gyp;
+  // npm tells its scripts where its bundled node-gyp is; outside npm, look
+  // for the copy bundled with the npm beside this Node.
+  const candidates = [
+    env.npm_config_node_gyp,
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
+  const gyp = candidates.find((p) => p && fs.existsSync(p));
   const cmd = gyp ? process.execPath : 'node-gyp';
   const args = gyp ? [gyp, 'rebuild'] : ['rebuild'];
   result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, shell: !gyp && process.platform === 'win32' });
+  if (result.error) console.error(`aioloop: cannot run node-gyp: ${result.error.message}`);
   process.exit(result.status === null ? 1 : result.status);
 }
 result = spawnSync(process.execPath, [require.resolve('node-gyp-build/bin.js')], { cwd: root, stdio: 'inherit', env });
