@@ -36,3 +36,44 @@ describe.each(BACKENDS)('ordering (%s)', (backend) => {
     expect(seen).toEqual(['a', 'c', 'b']);
   });
 });
+
+describe('native and js agree', () => {
+  function program(backend: 'native' | 'js'): string[] {
+    const loop = makeLoop(backend, { clock: 'virtual' });
+    const trace: string[] = [];
+    const log = (name: string) => () => trace.push(`${name}@${loop.time()}`);
+    loop.callSoon(log('s1'));
+    loop.callLater(0.5, log('t0.5'));
+    loop.callLater(0, log('t0'));
+    const c = loop.callLater(0.25, log('cancelled'));
+    loop.callSoon(() => {
+      trace.push('s2');
+      loop.callSoon(log('nested-soon'));
+      loop.callLater(0.25, log('nested-t0.25'));
+      c.cancel();
+    });
+    loop.callAt(0.25, log('at0.25'));
+    loop.callSoon(log('s3'));
+    loop.callLater(0.5, log('t0.5b'));
+    loop.callLater(1, () => loop.stop());
+    loop.runForever();
+    return trace;
+  }
+
+  it('a 10-callback program gives the same callback order on both backends', () => {
+    const native = program('native');
+    const js = program('js');
+    expect(native).toEqual(js);
+    expect(native).toEqual([
+      's1@0',
+      's2',
+      's3@0',
+      't0@0',
+      'nested-soon@0',
+      'at0.25@0.25',
+      'nested-t0.25@0.25',
+      't0.5@0.5',
+      't0.5b@0.5',
+    ]);
+  });
+});

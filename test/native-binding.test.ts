@@ -1,0 +1,259 @@
+/**
+ * The raw C++ binding must turn every wrong argument into a JS exception:
+ * never a segfault, an abort or a hang. If any call below crashed, this
+ * test process (a vitest fork) would die and the file would fail.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadNative } from '../lib/backend/loader';
+import { CTL_COUNT, CTL_HEAD, CTL_OPS, CTL_SIZE, OPS_CAPACITY } from '../lib/backend/layout';
+
+const binding = loadNative();
+
+function buffers(readySlots = 8) {
+  return {
+    ctl: new ArrayBuffer(CTL_SIZE * 8),
+    ready: new ArrayBuffer(readySlots * 4),
+    ops: new ArrayBuffer(OPS_CAPACITY * 16),
+  };
+}
+
+function attached() {
+  const core = new binding!.Core();
+  const b = buffers();
+  core.attach(b.ctl, b.ready, b.ops);
+  return { core, ...b, ctlView: new Float64Array(b.ctl), opsView: new Float64Array(b.ops) };
+}
+
+const GARBAGE: unknown[] = [
+  undefined,
+  null,
+  0,
+  -1,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 53,
+  -(2 ** 31),
+  '',
+  'string',
+  true,
+  {},
+  [],
+  [1, 2, 3],
+  () => {},
+  Symbol('s'),
+  10n,
+  new Uint8Array(4),
+  new ArrayBuffer(0),
+  new ArrayBuffer(3),
+  new SharedArrayBuffer(64),
+  new DataView(new ArrayBuffer(8)),
+];
+
+describe('raw native binding', () => {
+  it('loads', () => {
+    expect(binding).not.toBe(null);
+    expect(typeof binding!.Core).toBe('function');
+    expect(typeof binding!.monotonic()).toBe('number');
+  });
+
+  it('the constructor rejects arguments', () => {
+    expect(() => new (binding!.Core as unknown as new (...a: unknown[]) => unknown)(1)).toThrow(TypeError);
+  });
+
+  it('attach rejects wrong types, counts and sizes', () => {
+    const core = new binding!.Core();
+    const b = buffers();
+    const attach = core.attach as unknown as (...a: unknown[]) => void;
+    expect(() => attach.call(core)).toThrow(TypeError);
+    expect(() => attach.call(core, b.ctl, b.ready)).toThrow(TypeError);
+    expect(() => attach.call(core, b.ctl, b.ready, b.ops, b.ops)).toThrow(TypeError);
+    for (const g of GARBAGE) {
+      expect(() => attach.call(core, g, b.ready, b.ops)).toThrow();
+      expect(() => attach.call(core, b.ctl, g, b.ops)).toThrow();
+      expect(() => attach.call(core, b.ctl, b.ready, g)).toThrow();
+    }
+    // Ready capacity must be a power of two.
+    expect(() => core.attach(b.ctl, new ArrayBuffer(12), b.ops)).toThrow(RangeError);
+    expect(() => core.attach(new ArrayBuffer(8), b.ready, b.ops)).toThrow(RangeError);
+    expect(() => core.attach(b.ctl, b.ready, new ArrayBuffer(16))).toThrow(RangeError);
+    core.attach(b.ctl, b.ready, b.ops);
+    core.close();
+  });
+
+  it('methods called before attach throw', () => {
+    const core = new binding!.Core();
+    expect(() => core.collect(0, 0, false)).toThrow(/attach/);
+    expect(() => core.flush()).toThrow(/attach/);
+    expect(() => core.setReady(new ArrayBuffer(8))).toThrow(/attach/);
+  });
+
+  it('collect rejects wrong argument types and values', () => {
+    const { core } = attached();
+    const collect = core.collect as unknown as (...a: unknown[]) => unknown;
+    for (const g of GARBAGE) {
+      if (typeof g !== 'number') {
+        expect(() => collect.call(core, g, 0, false)).toThrow(TypeError);
+        expect(() => collect.call(core, 0, g, false)).toThrow(TypeError);
+      }
+      if (typeof g !== 'boolean') expect(() => collect.call(core, 0, 0, g)).toThrow(TypeError);
+    }
+    expect(() => collect.call(core)).toThrow(TypeError);
+    expect(() => collect.call(core, 0, 0)).toThrow(TypeError);
+    expect(() => core.collect(NaN, 0, false)).toThrow(RangeError);
+    expect(() => core.collect(Infinity, 0, false)).toThrow(RangeError);
+    expect(() => core.collect(0, -1, false)).toThrow(RangeError);
+    expect(() => core.collect(0, NaN, false)).toThrow(RangeError);
+    expect(core.collect(0, 0, false)).toBe(0);
+    core.close();
+  });
+
+  it('collect rejects corrupt control fields', () => {
+    const { core, ctlView } = attached();
+    for (const [field, value] of [
+      [CTL_HEAD, -1],
+      [CTL_HEAD, 8],
+      [CTL_HEAD, 0.5],
+      [CTL_HEAD, NaN],
+      [CTL_COUNT, 9],
+      [CTL_COUNT, -3],
+      [CTL_OPS, OPS_CAPACITY + 1],
+      [CTL_OPS, -1],
+      [CTL_OPS, 1.25],
+      [CTL_OPS, Infinity],
+    ] as const) {
+      ctlView.fill(0);
+      ctlView[field] = value;
+      expect(() => core.collect(0, 0, false)).toThrow(RangeError);
+    }
+    core.close();
+  });
+
+  it('collect rejects corrupt timer commands and does not half-apply them', () => {
+    const { core, ctlView, opsView } = attached();
+    const bad: Array<[number, number]> = [
+      [NaN, 0],
+      [0, 0.5],
+      [0, 2 ** 40],
+      [0, -(2 ** 40)],
+      [0, NaN],
+      [0, Infinity],
+    ];
+    for (const [when, code] of bad) {
+      ctlView.fill(0);
+      opsView[0] = 1;
+      opsView[1] = 0; // a valid add of slot 0...
+      opsView[2] = when;
+      opsView[3] = code; // ...followed by garbage
+      ctlView[CTL_OPS] = 2;
+      expect(() => core.collect(0, 0, false)).toThrow(RangeError);
+    }
+    // Nothing was applied: no timer exists.
+    ctlView.fill(0);
+    core.collect(0, 0, false);
+    expect(ctlView[3]).toBe(0);
+    core.close();
+  });
+
+  it('a slot far beyond the table, or added twice, is a RangeError', () => {
+    const { core, ctlView, opsView } = attached();
+    ctlView.fill(0);
+    opsView[0] = 1;
+    opsView[1] = 2 ** 30;
+    ctlView[CTL_OPS] = 1;
+    expect(() => core.collect(0, 0, false)).toThrow(RangeError);
+    ctlView.fill(0);
+    opsView[0] = 5;
+    opsView[1] = 3;
+    opsView[2] = 6;
+    opsView[3] = 3;
+    ctlView[CTL_OPS] = 2;
+    expect(() => core.collect(0, 0, false)).toThrow(RangeError);
+    // The first add stood; the loop core is still usable.
+    ctlView.fill(0);
+    expect(core.collect(10, 0, false)).toBe(1);
+    core.close();
+  });
+
+  it('cancel commands for unknown slots are ignored', () => {
+    const { core, ctlView, opsView } = attached();
+    ctlView.fill(0);
+    opsView[0] = 0;
+    opsView[1] = -1 - 12345;
+    ctlView[CTL_OPS] = 1;
+    expect(core.collect(0, 0, false)).toBe(0);
+    expect(ctlView[CTL_OPS]).toBe(0);
+    core.close();
+  });
+
+  it('huge waits are clamped, never overflowing (maxWait 0 returns at once)', () => {
+    const { core, ctlView, opsView } = attached();
+    ctlView.fill(0);
+    opsView[0] = 1e300;
+    opsView[1] = 0;
+    ctlView[CTL_OPS] = 1;
+    expect(core.collect(0, 0, false)).toBe(0);
+    expect(core.collect(1e301, 0, false)).toBe(1);
+    core.close();
+  });
+
+  it('a detached buffer is reported, not dereferenced', () => {
+    const core = new binding!.Core();
+    const b = buffers();
+    core.attach(b.ctl, b.ready, b.ops);
+    structuredClone(b.ready, { transfer: [b.ready] });
+    expect(b.ready.byteLength).toBe(0);
+    expect(() => core.collect(0, 0, false)).toThrow(/detached/);
+    core.close();
+  });
+
+  it('a closed core throws on every method and can be closed again', () => {
+    const { core } = attached();
+    core.close();
+    expect(core.isClosed()).toBe(true);
+    expect(() => core.collect(0, 0, false)).toThrow(/closed/);
+    expect(() => core.flush()).toThrow(/closed/);
+    expect(() => core.clear()).toThrow(/closed/);
+    const b = buffers();
+    expect(() => core.attach(b.ctl, b.ready, b.ops)).toThrow(/closed/);
+    expect(() => core.setReady(b.ready)).toThrow(/closed/);
+    core.close();
+  });
+
+  it('methods called on the wrong receiver throw', () => {
+    const { core } = attached();
+    const collect = core.collect as unknown as (...a: unknown[]) => unknown;
+    expect(() => collect.call({}, 0, 0, false)).toThrow();
+    expect(() => collect.call(undefined, 0, 0, false)).toThrow();
+    core.close();
+  });
+
+  it('survives a burst of random calls with random arguments', () => {
+    let seed = 1234567;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const ARG_GARBAGE = GARBAGE.filter((g) => typeof g !== 'number' || !(Math.abs(g) > 10));
+    const numbers = GARBAGE.filter((g): g is number => typeof g === 'number');
+    const { core, ctlView, opsView } = attached();
+    const methods = ['attach', 'setReady', 'flush', 'collect', 'clear'] as const;
+    let threw = 0;
+    for (let i = 0; i < 3000; i++) {
+      for (let k = 0; k < CTL_SIZE; k++) ctlView[k] = rnd() < 0.5 ? Math.floor(rnd() * 10) : pick(numbers);
+      for (let k = 0; k < 8; k++) opsView[k] = rnd() < 0.7 ? Math.floor(rnd() * 40) - 20 : pick(numbers);
+      const nargs = Math.floor(rnd() * 5);
+      // Arguments never ask for a long wait: the point is bad input, not sleeping.
+      const args = Array.from({ length: nargs }, () =>
+        rnd() < 0.3 ? rnd() * 1e-3 : rnd() < 0.5 ? rnd() < 0.5 : pick(ARG_GARBAGE),
+      );
+      try {
+        (core[pick(methods)] as unknown as (...a: unknown[]) => unknown).apply(core, args);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        threw++;
+      }
+    }
+    expect(threw).toBeGreaterThan(0);
+    core.close();
+  });
+});
