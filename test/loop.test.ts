@@ -322,6 +322,35 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
       expect(loop.isRunning()).toBe(false);
     });
 
+    it('runUntilComplete on a loop stopped before the future completes throws', () => {
+      const loop = makeLoop(backend);
+      const f = loop.createFuture();
+      loop.callSoon(() => loop.stop());
+      expect(() => loop.runUntilComplete(f)).toThrow(EventLoopError);
+      loop.callSoon(() => loop.stop());
+      expect(() => loop.runUntilComplete(f)).toThrow('Event loop stopped before Future completed.');
+      expect(f.done()).toBe(false);
+    });
+
+    it('runUntilComplete returns the result and leaves no stop callback behind', () => {
+      const loop = makeLoop(backend);
+      const f = loop.createFuture<number>();
+      loop.callSoon(() => f.setResult(3));
+      expect(loop.runUntilComplete(f)).toBe(3);
+      expect(f._callbacks).toBe(null);
+      // The loop was not left stopping: a later run goes on until its own stop.
+      const seen: number[] = [];
+      loop.callSoon(() => {
+        seen.push(1);
+        loop.callSoon(() => {
+          seen.push(2);
+          loop.stop();
+        });
+      });
+      loop.runForever();
+      expect(seen).toEqual([1, 2]);
+    });
+
     it('the loop can run again after stopping', () => {
       const loop = makeLoop(backend);
       let count = 0;
