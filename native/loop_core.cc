@@ -13,7 +13,7 @@ bool is_index(double d, double limit) {
   return d >= 0 && d <= limit && std::floor(d) == d;
 }
 
-constexpr double kMaxSlot = 2147483646.0;  // slots and ~slots fit in int32
+constexpr double kMaxSlot = 2147483646.0;  // slots and ~slots fit in int32 (the heap checks its own, smaller limit)
 
 }  // namespace
 
@@ -102,7 +102,7 @@ Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
       more = true;
       break;
     }
-    v.ready[(head + count) & mask] = heap_.pop().slot;
+    v.ready[(head + count) & mask] = heap_.pop();
     count++;
   }
   v.ctl[kCtlCount] = static_cast<double>(count);

@@ -1,12 +1,19 @@
-// A binary min-heap of timers ordered by (when, seq), with a position index
+// A 4-ary min-heap of timers ordered by (when, seq), with a position index
 // so that a timer can be removed by its slot in O(log n).
 //
 // Knows nothing of N-API or of the loop: it stores plain (when, seq, slot)
-// triples. `seq` is a strictly increasing insertion counter, so timers with
+// entries. `seq` is a strictly increasing insertion counter, so timers with
 // equal deadlines leave the heap in the order they were added (libuv's
-// start_id, Node's timer list id). Sifting moves a hole and writes the moving
-// entry once (as in Node's priority_queue.js) instead of swapping at every
-// level.
+// start_id, Node's timer list id).
+//
+// Layout choices, all for cache behaviour with a million timers:
+// - an entry is 16 bytes: the deadline, and one 64-bit key holding the
+//   sequence number in its high 36 bits and the slot in its low 28 bits, so
+//   comparing keys compares sequence numbers (slots never decide);
+// - four children per node: half the depth of a binary heap, and the four
+//   children of a node share one 64-byte cache line;
+// - sifting moves a hole and writes the moving entry once (as Node's
+//   priority_queue.js does) instead of swapping at every level.
 #pragma once
 
 #include <cstdint>
@@ -16,13 +23,20 @@ namespace aioloop {
 
 struct TimerEntry {
   double when;
-  uint64_t seq;
-  int32_t slot;
+  uint64_t key;  // (seq << kSlotBits) | slot
 };
 
 class TimerHeap {
  public:
   static constexpr int32_t kAbsent = -1;
+  static constexpr int kSlotBits = 28;
+  static constexpr int32_t kMaxSlot = (int32_t{1} << kSlotBits) - 1;
+  // Sequence numbers wrap after 2^36 (~69 billion) timers in one loop.
+  static constexpr uint64_t kSeqMask = (uint64_t{1} << (64 - kSlotBits)) - 1;
+
+  static int32_t SlotOf(const TimerEntry& e) {
+    return static_cast<int32_t>(e.key & static_cast<uint64_t>(kMaxSlot));
+  }
 
   size_t size() const { return heap_.size(); }
   bool empty() const { return heap_.empty(); }
@@ -34,14 +48,13 @@ class TimerHeap {
            pos_[slot] != kAbsent;
   }
 
-  // Ensures the position index can hold `slot`. Returns false if growing it
-  // would need an absurd allocation (the caller rejects the slot).
+  // Ensures the position index can hold `slot`. Returns false for a slot the
+  // heap cannot hold, or one so far beyond the current table that growing to
+  // it would be an absurd allocation (the wrapper hands out slots densely).
   bool reserve_slot(int32_t slot) {
-    if (slot < 0) return false;
+    if (slot < 0 || slot > kMaxSlot) return false;
     size_t need = static_cast<size_t>(slot) + 1;
     if (need <= pos_.size()) return true;
-    // Slots are handed out densely by the wrapper; a slot far beyond the
-    // current table is garbage, not a reason to allocate gigabytes.
     if (need > pos_.size() * 2 + kSlotSlack) return false;
     size_t cap = pos_.size() < 1024 ? 1024 : pos_.size();
     while (cap < need) cap *= 2;
@@ -51,18 +64,19 @@ class TimerHeap {
 
   // Precondition: reserve_slot(slot) returned true and !contains(slot).
   void push(double when, uint64_t seq, int32_t slot) {
-    heap_.push_back(TimerEntry{when, seq, slot});
-    sift_up(heap_.size() - 1, heap_.back());
+    TimerEntry e{when, ((seq & kSeqMask) << kSlotBits) | static_cast<uint64_t>(slot)};
+    heap_.push_back(e);
+    sift_up(heap_.size() - 1, e);
   }
 
-  // Precondition: !empty().
-  TimerEntry pop() {
-    TimerEntry first = heap_[0];
-    pos_[first.slot] = kAbsent;
+  // Precondition: !empty(). Returns the slot of the earliest timer.
+  int32_t pop() {
+    int32_t slot = SlotOf(heap_[0]);
+    pos_[slot] = kAbsent;
     TimerEntry last = heap_.back();
     heap_.pop_back();
     if (!heap_.empty()) sift_down(0, last);
-    return first;
+    return slot;
   }
 
   // Removes the timer of `slot` if present; returns whether it was.
@@ -74,7 +88,7 @@ class TimerHeap {
     heap_.pop_back();
     if (i < heap_.size()) {
       // The moved entry may belong above or below the hole.
-      if (i > 0 && less(last, heap_[(i - 1) / 2])) {
+      if (i > 0 && less(last, heap_[(i - 1) / kArity])) {
         sift_up(i, last);
       } else {
         sift_down(i, last);
@@ -84,7 +98,7 @@ class TimerHeap {
   }
 
   void clear() {
-    for (const TimerEntry& e : heap_) pos_[e.slot] = kAbsent;
+    for (const TimerEntry& e : heap_) pos_[SlotOf(e)] = kAbsent;
     heap_.clear();
   }
 
@@ -95,21 +109,22 @@ class TimerHeap {
   }
 
  private:
+  static constexpr size_t kArity = 4;
   // Slack for the first allocation and for slots handed out ahead of use.
   static constexpr size_t kSlotSlack = 1 << 16;
 
   static bool less(const TimerEntry& a, const TimerEntry& b) {
-    return a.when < b.when || (a.when == b.when && a.seq < b.seq);
+    return a.when < b.when || (a.when == b.when && a.key < b.key);
   }
 
   void place(size_t i, const TimerEntry& e) {
     heap_[i] = e;
-    pos_[e.slot] = static_cast<int32_t>(i);
+    pos_[SlotOf(e)] = static_cast<int32_t>(i);
   }
 
   void sift_up(size_t hole, TimerEntry e) {
     while (hole > 0) {
-      size_t parent = (hole - 1) / 2;
+      size_t parent = (hole - 1) / kArity;
       if (!less(e, heap_[parent])) break;
       place(hole, heap_[parent]);
       hole = parent;
@@ -120,12 +135,16 @@ class TimerHeap {
   void sift_down(size_t hole, TimerEntry e) {
     size_t n = heap_.size();
     for (;;) {
-      size_t child = 2 * hole + 1;
-      if (child >= n) break;
-      if (child + 1 < n && less(heap_[child + 1], heap_[child])) child++;
-      if (!less(heap_[child], e)) break;
-      place(hole, heap_[child]);
-      hole = child;
+      size_t first = kArity * hole + 1;
+      if (first >= n) break;
+      size_t last = first + kArity < n ? first + kArity : n;
+      size_t best = first;
+      for (size_t c = first + 1; c < last; c++) {
+        if (less(heap_[c], heap_[best])) best = c;
+      }
+      if (!less(heap_[best], e)) break;
+      place(hole, heap_[best]);
+      hole = best;
     }
     place(hole, e);
   }
