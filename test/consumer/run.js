@@ -12,7 +12,7 @@
  *        prebuilt       installed with no compiler on PATH (stubs that log any
  *                       call): nothing compiles, no build/ appears; CJS, ESM,
  *                       four worker threads, tsc --noEmit under node16,
- *                       nodenext and bundler; then the binary is removed:
+ *                       nodenext, bundler and node10; then the binary is removed:
  *                       js backend with one warning, AIOLOOP_BACKEND=native
  *                       throws naming the cause
  *        ignore-scripts installed with --ignore-scripts: the prebuild loads
@@ -191,17 +191,25 @@ function checkForcedNative(label, app) {
   );
 }
 
+/** Each tsconfig of the fixture, and the declaration files its imports must resolve to. */
+const TYPE_CHECKS = {
+  node16: ['consumer.mts', 'consumer.cts'],
+  nodenext: ['consumer.mts', 'consumer.cts'],
+  bundler: ['consumer.mts', 'consumer.cts'],
+  node10: ['consumer.cts'],
+};
+
 function typeCheck(app) {
-  for (const mode of ['node16', 'nodenext', 'bundler']) {
+  for (const [mode, files] of Object.entries(TYPE_CHECKS)) {
     const r = exec(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`, '--traceResolution'], { cwd: app, env: cleanEnv() });
     const resolved = new Set();
     for (const m of r.stdout.matchAll(/Module name 'aioloop' was successfully resolved to '([^']+)'/g)) {
       resolved.add(path.relative(app, m[1]));
     }
     const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
-    const want = ['node_modules/aioloop/dist/index.d.mts', 'node_modules/aioloop/dist/index.d.ts'];
+    const want = files.map((f) => `node_modules/aioloop/dist/index.d.${f.endsWith('.mts') ? 'mts' : 'ts'}`);
     check(
-      `tsc --noEmit (${mode}): consumer.mts and consumer.cts type-check against ${[...resolved].sort().join(' + ')}`,
+      `tsc --noEmit (${mode}): ${files.join(' and ')} type-check against ${[...resolved].sort().join(' + ')}`,
       r.status === 0 && errors.length === 0 && want.every((w) => resolved.has(w)),
       errors.length ? errors.join('\n') : `status ${r.status}; resolved ${[...resolved]}\n${r.stderr}`,
     );
@@ -282,7 +290,7 @@ function main() {
   typeCheck(app);
 
   section('prebuilt, with the binary removed');
-  fs.rmSync(path.join(app, 'node_modules', 'aioloop', 'prebuilds'), { recursive: true });
+  fs.rmSync(path.join(app, 'node_modules', 'aioloop', 'prebuilds'), { recursive: true, force: true });
   const fbCjs = checkLoads('binary removed', app, 'cjs.cjs', 'js');
   checkWarnings('binary removed: cjs.cjs (require, import and three loops)', fbCjs, 1);
   const fbEsm = checkLoads('binary removed', app, 'esm.mjs', 'js');
