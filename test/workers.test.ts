@@ -72,8 +72,10 @@ const arrived = new Int32Array(workerData.arrived);
 const report = aioloop.run(function* () {
   const loop = aioloop.getRunningLoop();
   const fired = [];
+  // One base time, so the order is fixed however slowly this thread runs.
+  const base = loop.time();
   for (const [id, delay] of [[3, 0.003], [1, 0.001], [4, 0.004], [2, 0.002]]) {
-    loop.callLater(delay, () => fired.push(id));
+    loop.callAt(base + delay, () => fired.push(id));
   }
   const slept = yield* aioloop.sleep(0.001, 'slept');
   Atomics.add(arrived, 0, 1);
