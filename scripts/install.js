@@ -1,28 +1,51 @@
 'use strict';
-// npm install hook: use a matching prebuild, else compile with node-gyp.
+// npm install hook (package.json "install"). What it does, in order:
 //
-// A failed compile does not fail the install: aioloop then runs on its
-// pure-TypeScript core and says so once, with the reason, when it loads.
+//   1. If a binary loads — a prebuild in prebuilds/<platform>-<arch>/ that
+//      matches this machine, found by node-gyp-build — use it and compile
+//      nothing. (npm_config_build_from_source=true skips this step.)
+//   2. Otherwise compile binding.gyp + native/ with node-gyp into build/.
+//   3. If compiling fails too, the install still succeeds: aioloop then runs
+//      on its pure-TypeScript (js) core and says so once, with the reason,
+//      when the first loop is made. AIOLOOP_BACKEND=native turns that into an
+//      error.
+//
+// Package managers that skip install scripts never run this file: the loader
+// then finds the prebuild, or falls back to js, the same way.
+//
 // `node scripts/install.js --rebuild` always compiles (npm run build:native).
+// Every build uses the headers installed beside this Node when they exist
+// (scripts/local-headers.js), so no build step downloads anything.
 //
-// node-gyp is pointed at the headers installed beside this Node binary when
-// they exist, so a build never downloads headers.
+// This file does the work of node-gyp-build's own install command itself:
+// that command finds its helpers through PATH, which only npm sets up.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { withLocalHeaders } = require('./local-headers');
 
 const root = path.join(__dirname, '..');
-const env = { ...process.env };
-const localHeaders = path.join(path.dirname(process.execPath), '..', 'include', 'node', 'node_api.h');
-if (!env.npm_config_nodedir && fs.existsSync(localHeaders)) {
-  env.npm_config_nodedir = path.resolve(path.dirname(localHeaders), '..', '..');
+const env = withLocalHeaders(process.env);
+
+const FALLBACK_NOTE =
+  'aioloop: the native core could not be built; the pure-TypeScript (js) backend will be used. ' +
+  'Set AIOLOOP_BACKEND=native to make that an error.';
+
+/** True when a binary for this machine already loads (a prebuild, or an earlier build). */
+function binaryLoads() {
+  if (env.npm_config_build_from_source === 'true') return false;
+  try {
+    const load = require('node-gyp-build');
+    return typeof load(root).Core === 'function';
+  } catch {
+    return false;
+  }
 }
 
-const rebuild = process.argv.includes('--rebuild');
-let result;
-if (rebuild) {
-  // npm tells its scripts where its bundled node-gyp is; outside npm, look
-  // for the copy bundled with the npm beside this Node.
+/** Runs `node-gyp rebuild` in the package; returns its exit status. */
+function compile() {
+  // npm tells its scripts where its bundled node-gyp is; elsewhere, look for
+  // the copy bundled with the npm beside this Node, then for one on PATH.
   const candidates = [
     env.npm_config_node_gyp,
     path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
@@ -30,14 +53,14 @@ if (rebuild) {
   const gyp = candidates.find((p) => p && fs.existsSync(p));
   const cmd = gyp ? process.execPath : 'node-gyp';
   const args = gyp ? [gyp, 'rebuild'] : ['rebuild'];
-  result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, shell: !gyp && process.platform === 'win32' });
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, shell: !gyp && process.platform === 'win32' });
   if (result.error) console.error(`aioloop: cannot run node-gyp: ${result.error.message}`);
-  process.exit(result.status === null ? 1 : result.status);
+  return result.status === null ? 1 : result.status;
 }
-result = spawnSync(process.execPath, [require.resolve('node-gyp-build/bin.js')], { cwd: root, stdio: 'inherit', env });
-if (result.status !== 0) {
-  console.warn(
-    'aioloop: the native core could not be built; the pure-TypeScript (js) backend will be used. ' +
-      'Set AIOLOOP_BACKEND=native to make that an error.',
-  );
+
+if (process.argv.includes('--rebuild')) {
+  process.exit(compile());
+}
+if (!binaryLoads() && compile() !== 0) {
+  console.warn(FALLBACK_NOTE);
 }

@@ -1,0 +1,349 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * The consumer test: aioloop as another project meets it, from the tarball.
+ *
+ *   1. npm run prebuildify; npm pack (prepare builds dist/) — check what the
+ *      tarball holds and what it must not hold.
+ *   2. Install it into fresh folders under the system temp dir, which sees
+ *      none of this repo's node_modules, and from there run the fixtures
+ *      (test/consumer/fixture) with PREBUILDS_ONLY=1, so that only the
+ *      prebuild can provide the addon:
+ *        prebuilt       installed with no compiler on PATH (stubs that log any
+ *                       call): nothing compiles, no build/ appears; CJS, ESM,
+ *                       four worker threads, tsc --noEmit under node16,
+ *                       nodenext, bundler and node10; then the binary is removed:
+ *                       js backend with one warning, AIOLOOP_BACKEND=native
+ *                       throws naming the cause
+ *        ignore-scripts installed with --ignore-scripts: the prebuild loads
+ *        compiles       a tarball without prebuilds: install compiles, native
+ *        no-compiler    the same with no compiler: install still succeeds,
+ *                       js backend with one warning
+ *
+ * Needs the npm registry (or npm's cache) for aioloop's two dependencies and
+ * nothing else; type checks use this repo's TypeScript. Prints one line per
+ * check and exits 1 if any failed. KEEP_TMP=1 keeps the temp folder.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..', '..');
+const FIXTURE = path.join(__dirname, 'fixture');
+const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const PLATFORM_DIR = `${os.platform()}-${os.arch()}`;
+
+/** Commands a compile would run: each is replaced by a stub that logs the call and fails. */
+const COMPILER_COMMANDS = ['cc', 'gcc', 'g++', 'c++', 'clang', 'clang++', 'make', 'gmake', 'python', 'python3'];
+
+/** Any one step (an install, a compile, a tsc run) is stopped after this long. */
+const STEP_TIMEOUT_MS = 5 * 60 * 1000;
+
+const WORKERS = 4;
+const WARNING_CODE = 'AIOLOOP_NATIVE_UNAVAILABLE';
+
+let failed = 0;
+let passed = 0;
+const started = Date.now();
+
+function check(name, ok, detail) {
+  if (ok) {
+    passed++;
+    console.log(`ok      ${name}`);
+  } else {
+    failed++;
+    console.log(`FAILED  ${name}`);
+    if (detail !== undefined) console.log(indent(typeof detail === 'string' ? detail : JSON.stringify(detail, null, 2)));
+  }
+  return ok;
+}
+
+function indent(text) {
+  return String(text)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `        ${l}`)
+    .join('\n');
+}
+
+function section(title) {
+  const s = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`\n-- ${title} (${s} s)`);
+}
+
+/** The environment of a consumer: this process's, minus anything that steers npm, Node or aioloop. */
+function cleanEnv(extra = {}) {
+  const env = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (/^(npm_|NODE_PATH$|NODE_OPTIONS$|AIOLOOP_|PREBUILDS_ONLY$|INIT_CWD$)/i.test(k)) continue;
+    env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** Runs a command; returns { status, stdout, stderr, out } (out: both streams, for failure reports). */
+function exec(cmd, args, options) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: STEP_TIMEOUT_MS, maxBuffer: 64 << 20, ...options });
+  const stdout = r.stdout ?? '';
+  const stderr = r.stderr ?? '';
+  const error = r.error ? `${r.error.message}\n` : '';
+  return { status: r.status, stdout, stderr, out: `$ ${cmd} ${args.join(' ')}\n${error}${stdout}${stderr}` };
+}
+
+/** npm's own CLI script, run with this Node, so that npm works with a PATH of stubs. */
+function findNpmCli() {
+  const candidates = [
+    process.env.npm_execpath,
+    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'),
+  ];
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) {
+    const npm = path.join(dir, 'npm');
+    if (fs.existsSync(npm)) candidates.push(path.join(path.dirname(fs.realpathSync(npm)), 'npm-cli.js'));
+  }
+  const found = candidates.find((p) => p && p.endsWith('.js') && fs.existsSync(p));
+  if (!found) throw new Error('cannot find npm-cli.js');
+  return found;
+}
+
+function npm(args, options) {
+  return exec(process.execPath, [NPM_CLI, ...args], options);
+}
+
+/** A bin folder with node and sh, and a failing, logging stub for every compiler command. */
+function makeNoCompilerBin(dir) {
+  fs.mkdirSync(dir);
+  fs.symlinkSync(process.execPath, path.join(dir, 'node'));
+  fs.symlinkSync('/bin/sh', path.join(dir, 'sh'));
+  for (const name of COMPILER_COMMANDS) {
+    const stub = path.join(dir, name);
+    fs.writeFileSync(stub, `#!/bin/sh\necho "${name} $*" >> "\${AIOLOOP_COMPILER_LOG:-/dev/null}"\nexit 127\n`);
+    fs.chmodSync(stub, 0o755);
+  }
+}
+
+function readLog(file) {
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+}
+
+/** A new consumer project with its own package.json and the fixtures. */
+function makeApp(name) {
+  const dir = path.join(TMP, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, version: '1.0.0', private: true }, null, 2));
+  for (const f of fs.readdirSync(FIXTURE)) fs.copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  return dir;
+}
+
+function install(app, tarball, { noCompiler = false, ignoreScripts = false } = {}) {
+  const log = path.join(app, 'compiler-calls.log');
+  const env = cleanEnv(noCompiler ? { PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: log } : {});
+  const args = ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'];
+  if (ignoreScripts) args.push('--ignore-scripts');
+  const r = npm(args, { cwd: app, env });
+  return { ...r, compilerCalls: readLog(log) };
+}
+
+/** Runs a fixture with node; parses its one JSON line. */
+function runFixture(app, file, extraEnv = {}) {
+  const r = exec(process.execPath, [file], { cwd: app, env: cleanEnv({ PREBUILDS_ONLY: '1', ...extraEnv }) });
+  let facts = null;
+  try {
+    facts = JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    // reported by the caller through r.out
+  }
+  const stderrWarnings = r.stderr.split(WARNING_CODE).length - 1;
+  return { ...r, facts, stderrWarnings };
+}
+
+function checkLoads(label, app, file, backend, extraEnv) {
+  const r = runFixture(app, file, extraEnv);
+  const f = r.facts;
+  const pkgDir = path.join(app, 'node_modules', 'aioloop') + path.sep;
+  const backends = f ? [f.backend, f.secondBackend ?? f.backend] : [];
+  check(`${label}: ${file} runs on the ${backend} backend`, r.status === 0 && backends.every((b) => b === backend), r.out);
+  if (!f) return r;
+  check(`${label}: ${file} runs timers and futures in order`, JSON.stringify([f.order, f.value, f.slept]) === '[["a","b"],42,"slept"]', f);
+  check(`${label}: ${file} resolves aioloop inside the consumer (${path.relative(app, f.resolved)})`, f.resolved.startsWith(pkgDir), f.resolved);
+  check(`${label}: ${file} sees one copy of every class from import and require`, f.sameExports === true && f.crossInstanceof === true, f);
+  return r;
+}
+
+function checkWarnings(label, r, expected) {
+  const f = r.facts ?? { warnings: [] };
+  const ours = f.warnings.filter((w) => w === WARNING_CODE).length;
+  const others = f.warnings.filter((w) => w !== WARNING_CODE);
+  check(
+    `${label}: ${expected === 0 ? 'no warning' : `exactly ${expected} ${WARNING_CODE} warning`} (in-process ${ours}, on stderr ${r.stderrWarnings})`,
+    ours === expected && r.stderrWarnings === expected && others.length === 0,
+    r.stderr || f,
+  );
+}
+
+function checkForcedNative(label, app) {
+  const r = runFixture(app, 'forced.cjs', { AIOLOOP_BACKEND: 'native' });
+  const f = r.facts;
+  check(
+    `${label}: AIOLOOP_BACKEND=native throws, naming the cause (${f?.message?.slice(0, 80)}...)`,
+    f?.threw === true && /native backend cannot be loaded/.test(f.message) && /No native build was found/.test(f.message),
+    r.out,
+  );
+}
+
+/** Each tsconfig of the fixture, and the declaration files its imports must resolve to. */
+const TYPE_CHECKS = {
+  node16: ['consumer.mts', 'consumer.cts'],
+  nodenext: ['consumer.mts', 'consumer.cts'],
+  bundler: ['consumer.mts', 'consumer.cts'],
+  node10: ['consumer.cts'],
+};
+
+function typeCheck(app) {
+  for (const [mode, files] of Object.entries(TYPE_CHECKS)) {
+    const r = exec(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`, '--traceResolution'], { cwd: app, env: cleanEnv() });
+    const resolved = new Set();
+    for (const m of r.stdout.matchAll(/Module name 'aioloop' was successfully resolved to '([^']+)'/g)) {
+      resolved.add(path.relative(app, m[1]));
+    }
+    const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
+    const want = files.map((f) => `node_modules/aioloop/dist/index.d.${f.endsWith('.mts') ? 'mts' : 'ts'}`);
+    check(
+      `tsc --noEmit (${mode}): ${files.join(' and ')} type-check against ${[...resolved].sort().join(' + ')}`,
+      r.status === 0 && errors.length === 0 && want.every((w) => resolved.has(w)),
+      errors.length ? errors.join('\n') : `status ${r.status}; resolved ${[...resolved]}\n${r.stderr}`,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+const NPM_CLI = findNpmCli();
+const TMP = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'aioloop-consumer-'));
+const NO_COMPILER_BIN = path.join(TMP, 'no-compiler-bin');
+
+function main() {
+  console.log(`aioloop consumer test in ${TMP} (node ${process.version}, ${PLATFORM_DIR})`);
+
+  // Resolution from TMP must not be able to reach any node_modules above it.
+  const leaks = [];
+  for (let d = path.dirname(TMP); ; d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'node_modules'))) leaks.push(path.join(d, 'node_modules'));
+    if (path.dirname(d) === d) break;
+  }
+  if (!check('the temp folder sees no node_modules above it', leaks.length === 0, leaks.join('\n'))) return;
+
+  section('prebuildify and pack');
+  const pre = npm(['run', 'prebuildify'], { cwd: ROOT, env: cleanEnv() });
+  const preDir = path.join(ROOT, 'prebuilds', PLATFORM_DIR);
+  const prebuilt = fs.existsSync(preDir) ? fs.readdirSync(preDir).filter((f) => f.endsWith('.node')) : [];
+  if (!check(`npm run prebuildify made prebuilds/${PLATFORM_DIR}/${prebuilt.join(', ')}`, pre.status === 0 && prebuilt.length > 0, pre.out)) return;
+
+  const pack = npm(['pack', '--pack-destination', TMP], { cwd: ROOT, env: cleanEnv() });
+  const tarball = fs.readdirSync(TMP).find((f) => f.endsWith('.tgz'));
+  if (!check(`npm pack made ${tarball}`, pack.status === 0 && tarball !== undefined, pack.out)) return;
+  const TARBALL = path.join(TMP, tarball);
+  const listing = exec('tar', ['-tzf', TARBALL]).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
+  const required = [
+    'package.json',
+    'dist/index.js',
+    'dist/index.mjs',
+    'dist/index.d.ts',
+    'dist/index.d.mts',
+    'binding.gyp',
+    'native/addon.cc',
+    'native/loop_core.cc',
+    'scripts/install.js',
+    'scripts/local-headers.js',
+    `prebuilds/${PLATFORM_DIR}/${prebuilt[0]}`,
+  ];
+  const missing = required.filter((f) => !listing.includes(f));
+  check(`the tarball holds dist (ESM, CJS, types), the prebuild, native sources, binding.gyp, install script (${listing.length} files)`, missing.length === 0, `missing: ${missing}`);
+  const forbidden = listing.filter((f) => /^(test|benchmarks|examples|lib|build|node_modules|\.ci)\//.test(f) || /\.test\.|tsconfig|vitest/.test(f));
+  check('the tarball holds no tests, benchmarks, TypeScript sources or local build', forbidden.length === 0, forbidden.join('\n'));
+
+  makeNoCompilerBin(NO_COMPILER_BIN);
+
+  section('prebuilt: install with no compiler on PATH');
+  const app = makeApp('prebuilt');
+  const inst = install(app, TARBALL, { noCompiler: true });
+  if (!check('npm install of the tarball succeeds', inst.status === 0, inst.out)) return;
+  check('installing ran no compiler command (stubs logged nothing)', inst.compilerCalls === '', inst.compilerCalls);
+  check('installing made no build/ folder', !fs.existsSync(path.join(app, 'node_modules', 'aioloop', 'build')));
+
+  const cjs = checkLoads('prebuilt', app, 'cjs.cjs', 'native');
+  checkWarnings('prebuilt: cjs.cjs', cjs, 0);
+  const esm = checkLoads('prebuilt', app, 'esm.mjs', 'native');
+  checkWarnings('prebuilt: esm.mjs', esm, 0);
+
+  const w = runFixture(app, 'workers.mjs');
+  const workers = w.facts?.workers ?? [];
+  check(
+    `prebuilt: ${WORKERS} worker threads ran native loops with timers at once and exited 0`,
+    w.status === 0 &&
+      workers.length === WORKERS &&
+      workers.every((r) => r.code === 0 && r.backend === 'native' && r.together === WORKERS && r.fired.join() === '1,2,3,4'),
+    w.out,
+  );
+
+  section('types');
+  typeCheck(app);
+
+  section('prebuilt, with the binary removed');
+  fs.rmSync(path.join(app, 'node_modules', 'aioloop', 'prebuilds'), { recursive: true, force: true });
+  const fbCjs = checkLoads('binary removed', app, 'cjs.cjs', 'js');
+  checkWarnings('binary removed: cjs.cjs (require, import and three loops)', fbCjs, 1);
+  const fbEsm = checkLoads('binary removed', app, 'esm.mjs', 'js');
+  checkWarnings('binary removed: esm.mjs', fbEsm, 1);
+  const fbWarn = fbCjs.stderr.split('\n').find((l) => l.includes(WARNING_CODE));
+  if (fbWarn) console.log(indent(fbWarn));
+  checkForcedNative('binary removed', app);
+
+  section('ignore-scripts: install without running install scripts');
+  const quiet = makeApp('ignore-scripts');
+  const qi = install(quiet, TARBALL, { ignoreScripts: true });
+  if (check('npm install --ignore-scripts succeeds', qi.status === 0, qi.out)) {
+    const r = checkLoads('ignore-scripts', quiet, 'cjs.cjs', 'native');
+    checkWarnings('ignore-scripts: cjs.cjs', r, 0);
+  }
+
+  // A tarball without prebuilds, as on a platform none was built for.
+  const unpacked = path.join(TMP, 'unpacked');
+  fs.mkdirSync(unpacked);
+  exec('tar', ['-xzf', TARBALL, '-C', unpacked]);
+  fs.rmSync(path.join(unpacked, 'package', 'prebuilds'), { recursive: true });
+  const BARE = path.join(TMP, 'aioloop-no-prebuilds.tgz');
+  const tar = exec('tar', ['-czf', BARE, '-C', unpacked, 'package']);
+  if (!check('made a tarball without prebuilds', tar.status === 0, tar.out)) return;
+
+  section('compiles: no matching prebuild, a compiler present');
+  const comp = makeApp('compiles');
+  const ci = install(comp, BARE);
+  if (check('npm install compiles the addon into build/Release', ci.status === 0 && fs.existsSync(path.join(comp, 'node_modules', 'aioloop', 'build', 'Release', 'aioloop.node')), ci.out)) {
+    // A local build is what PREBUILDS_ONLY excludes, so run without it here.
+    const r = checkLoads('compiles', comp, 'cjs.cjs', 'native', { PREBUILDS_ONLY: '' });
+    checkWarnings('compiles: cjs.cjs', r, 0);
+  }
+
+  section('no-compiler: no matching prebuild, compiling fails');
+  const bare = makeApp('no-compiler');
+  const bi = install(bare, BARE, { noCompiler: true });
+  check('npm install still succeeds', bi.status === 0, bi.out);
+  check('the install tried to compile (a stub was called)', bi.compilerCalls !== '', bi.out);
+  check('the install said it falls back to js, once', (bi.out.match(/native core could not be built/g) ?? []).length === 1, bi.out);
+  const nc = checkLoads('no-compiler', bare, 'cjs.cjs', 'js', { PREBUILDS_ONLY: '' });
+  checkWarnings('no-compiler: cjs.cjs', nc, 1);
+  checkForcedNative('no-compiler', bare);
+}
+
+try {
+  main();
+} catch (err) {
+  check('the consumer test ran to the end', false, err.stack);
+} finally {
+  if (process.env.KEEP_TMP === '1') console.log(`\nkept ${TMP}`);
+  else fs.rmSync(TMP, { recursive: true, force: true });
+}
+const secs = ((Date.now() - started) / 1000).toFixed(1);
+console.log(`\nconsumer test: ${passed} checks passed, ${failed} failed (${secs} s)`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);
