@@ -61,12 +61,15 @@
  *
  * Never waking: when Node is about to exit ('beforeExit': nothing of Node's
  * is left that could schedule a callback) and a hosted run is IDLE, it can
- * never make progress; its promise is rejected with the would-wait-forever
- * error instead of the process exiting with the promise silently pending.
+ * never make progress. If something waits in it (the Future of
+ * runUntilCompleteAsync, or a parked task), its promise is rejected with the
+ * would-wait-forever error instead of the process exiting with that work
+ * silently lost. A run with nothing waiting is only idle and stays pending.
  */
 import { CLOCK_RESOLUTION } from './backend/layout';
 import { _setRunningLoop } from './events';
 import type { Loop } from './loop';
+import { allTasks } from './tasks';
 
 /**
  * How long a slice may run before it hands the thread back to Node,
@@ -99,7 +102,12 @@ const active = new Set<HostedRun>();
 
 function onBeforeExit(): void {
   for (const run of [...active]) {
-    if (run._state === IDLE) run._finish(run._loop._wouldWaitForever(true));
+    if (run._state !== IDLE) continue;
+    // Only work that waits is lost: an awaited Future or a parked task. A
+    // loop with neither is merely idle (a library's background loop at the
+    // end of the program): it is left pending, as Node leaves any promise.
+    const loop = run._loop;
+    if (loop._awaiting !== null || allTasks(loop).size > 0) run._finish(loop._wouldWaitForever(true));
   }
 }
 

@@ -296,8 +296,9 @@ export class Loop {
    * `isRunning()` is true until the promise settles; `getRunningLoop()` is
    * this loop only inside its callbacks (between slices Node's code runs,
    * outside any loop). Rejects if the loop is closed or already running, and
-   * with the would-wait-forever error if Node is about to exit while the loop
-   * has nothing ready and no timer (nothing could ever wake it).
+   * with the would-wait-forever error if Node is about to exit while a task
+   * of the loop is parked with nothing ready and no timer (nothing could
+   * ever wake it); a loop with no task left just stays pending then.
    */
   runForeverAsync(): Promise<void> {
     try {

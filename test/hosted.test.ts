@@ -15,6 +15,7 @@ import {
   runAsync,
   sleep,
   type Coroutine,
+  type TimerHandle,
 } from '../lib/index';
 import { SLICE_BUDGET_MS } from '../lib/hosted';
 import { BACKENDS, captureErrors, makeLoop } from './helpers';
@@ -213,7 +214,9 @@ describe.each(BACKENDS)('hosted mode (%s)', (backend) => {
       ['a', 0.005],
       ['c', 0.03],
     ] as const) {
-      const h = loop.callLater(delay, () => fired.push([name, loop.time(), h.when()]));
+      const h: TimerHandle = loop.callLater(delay, () => {
+        fired.push([name, loop.time(), h.when()]);
+      });
     }
     loop.callLater(0.035, () => loop.stop());
     await loop.runForeverAsync();

@@ -102,20 +102,35 @@ describe.each(BACKENDS)('process exit (%s)', (backend) => {
     expect(r.code).toBe(0);
   }, 30_000);
 
-  it('a cancelled far timer does not keep the process alive', async () => {
+  it('a parked task that nothing can wake rejects runForeverAsync, listing the task', async () => {
     const r = await runNode(
       script(`
         const loop = new aioloop.Loop();
-        const far = loop.callLater(3600, () => console.log('far timer fired'));
-        setTimeout(() => far.cancel(), 10);
+        loop.createTask((function* () { yield* loop.createFuture(); })(), { name: 'stuck' });
         loop.runForeverAsync().then(
           () => console.log('resolved?'),
-          (e) => console.log('rejected: ' + e.message.split('\\n')[0]),
+          (e) => console.log(e.message),
         );
       `),
       { env, boundMs: BOUND_MS },
     );
     expect(r.killed).toBe(false);
-    expect(r.stdout).toMatch(/^rejected: Event loop would wait forever/);
+    expect(r.stdout).toMatch(/^Event loop would wait forever: .*nothing left that could wake it\.\nParked tasks:\n {2}stuck: waiting for <Future pending>\n$/);
+  }, 30_000);
+
+  it('a cancelled far timer does not keep an idle loop\'s process alive', async () => {
+    const r = await runNode(
+      script(`
+        const loop = new aioloop.Loop();
+        const far = loop.callLater(3600, () => console.log('far timer fired'));
+        setTimeout(() => { far.cancel(); console.log('cancelled'); }, 10);
+        loop.runForeverAsync().then(() => console.log('resolved?'), (e) => console.log('rejected?'));
+        process.on('exit', () => console.log('exit, running=' + loop.isRunning()));
+      `),
+      { env, boundMs: BOUND_MS },
+    );
+    expect(r.killed).toBe(false);
+    expect(r.stdout).toBe('cancelled\nexit, running=true\n');
+    expect(r.code).toBe(0);
   }, 30_000);
 });
