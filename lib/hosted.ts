@@ -172,17 +172,52 @@ export class HostedRun {
     else this._park();
   }
 
-  /** @internal The iterations of one slice; true when the run must end (stop). */
+  /**
+   * @internal The iterations of one slice; true when the run must end (stop).
+   * The clock is read once per SLICE_CHECK_INTERVAL callbacks, counted across
+   * iterations: reading it once per iteration would cost more than a
+   * one-callback iteration itself.
+   */
   _runSlice(): boolean {
     const loop = this._loop;
     const core = loop._core;
     const deadline = performance.now() + SLICE_BUDGET_MS;
+    let untilCheck = SLICE_CHECK_INTERVAL;
+    let timeUp = false;
     for (;;) {
-      if (this._remaining === 0) this._remaining = core.collect(loop._stopping ? 0 : this._maxWait);
-      this._remaining = this._dispatch(this._remaining, deadline);
-      if (this._remaining > 0) return false; // budget spent inside an iteration
+      let left = this._remaining;
+      if (left === 0) {
+        left = core.collect(loop._stopping ? 0 : this._maxWait);
+        if (left === 0) untilCheck--; // an empty iteration still counts
+      }
+      while (left > 0) {
+        const k = left < untilCheck ? left : untilCheck;
+        if (loop._debug) {
+          loop._runDebug(k);
+        } else {
+          for (let i = 0; i < k; i++) {
+            const handle = core.shift();
+            if (!handle._cancelled) handle._run();
+          }
+        }
+        left -= k;
+        untilCheck -= k;
+        if (untilCheck <= 0) {
+          untilCheck = SLICE_CHECK_INTERVAL;
+          if (performance.now() >= deadline) {
+            timeUp = true;
+            if (left > 0) break;
+          }
+        }
+      }
+      this._remaining = left;
+      if (left > 0) return false; // budget spent inside an iteration
       if (loop._stopping) return true; // stop() ends the run after a whole iteration
-      if (performance.now() >= deadline) return false;
+      if (timeUp) return false;
+      if (untilCheck <= 0) {
+        untilCheck = SLICE_CHECK_INTERVAL;
+        if (performance.now() >= deadline) return false;
+      }
       if (core.readyCount() === 0) {
         const next = core.nextWhen();
         if (next === Infinity) return false;
@@ -190,27 +225,6 @@ export class HostedRun {
         if (this._maxWait === 0 && next >= core.time() + CLOCK_RESOLUTION) return false;
       }
     }
-  }
-
-  /** @internal Runs up to `n` ready handles; returns how many are left when the budget ran out. */
-  _dispatch(n: number, deadline: number): number {
-    const loop = this._loop;
-    const core = loop._core;
-    let left = n;
-    while (left > 0) {
-      const k = left < SLICE_CHECK_INTERVAL ? left : SLICE_CHECK_INTERVAL;
-      if (loop._debug) {
-        loop._runDebug(k);
-      } else {
-        for (let i = 0; i < k; i++) {
-          const handle = core.shift();
-          if (!handle._cancelled) handle._run();
-        }
-      }
-      left -= k;
-      if (left > 0 && performance.now() >= deadline) break;
-    }
-    return left;
   }
 
   /** @internal After a slice: choose the Node handle that brings the next one. */
