@@ -97,6 +97,15 @@ describe.each(BACKENDS)('hosted mode (%s)', (backend) => {
     await expect(loop.runUntilCompleteAsync(fut)).rejects.toThrow('Event loop stopped before Future completed.');
   });
 
+  it('runUntilCompleteAsync rejects what is not awaitable, and a Future of another loop', async () => {
+    const loop = makeLoop(backend);
+    await expect(loop.runUntilCompleteAsync(42 as never)).rejects.toThrow(TypeError);
+    await expect(loop.runUntilCompleteAsync(42 as never)).rejects.toThrow(/ensureFuture: .* got 42/);
+    const foreign = makeLoop(backend).createFuture();
+    await expect(loop.runUntilCompleteAsync(foreign)).rejects.toThrow(/different loop/);
+    expect(loop.isRunning()).toBe(false);
+  });
+
   it('rejects on a closed loop', async () => {
     const loop = makeLoop(backend);
     loop.close();
