@@ -232,12 +232,24 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Thenable, so `await fut` works in an async function (hosted mode: the
-   * loop must be running for the Future to complete and the callback to run).
+   * loop must be running for a pending Future to complete and the callback
+   * to run). A done Future settles the promise at once, without its loop, as
+   * awaiting a done Future in asyncio does not suspend: so a finished Task
+   * can still be awaited after its loop was closed.
    */
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (this._state !== PENDING) {
+      let settled: Promise<T>;
+      try {
+        settled = Promise.resolve(this.result());
+      } catch (err) {
+        settled = Promise.reject(err);
+      }
+      return settled.then(onFulfilled, onRejected);
+    }
     const p = new Promise<T>((resolve, reject) => {
       this.addDoneCallback((f) => {
         try {

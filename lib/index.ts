@@ -11,9 +11,10 @@ export { Task, createTask, ensureFuture, currentTask, allTasks, sleep } from './
 export type { TaskOptions, Awaitable } from './tasks';
 export { Handle, TimerHandle } from './events';
 export type { ExceptionContext, MinimalLoop } from './events';
-export { run } from './runners';
+export { run, runAsync } from './runners';
 export type { Main } from './runners';
 export type { Coroutine } from './coroutines';
+export type { AddrInfo, GetaddrinfoOptions } from './getaddrinfo';
 export type { BackendName, ClockName } from './backend/core';
 export {
   CancelledError,

@@ -43,6 +43,8 @@ import {
 import { EventLoopError } from './exceptions';
 import { Future } from './futures';
 import { _forgetTasks, allTasks, ensureFuture, Task, type Awaitable } from './tasks';
+import { HostedRun } from './hosted';
+import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 
 /** Options of `new Loop()`, `newEventLoop()`, `run()`. */
 export interface LoopOptions {
@@ -136,6 +138,7 @@ export class Loop {
     checkCallback(callback, 'callSoon');
     const handle = new Handle(callback as (...args: any[]) => unknown, args, this);
     this._core.pushReady(handle);
+    if (this._hostedWake) this._hosted!._wake();
     return handle;
   }
 
@@ -157,12 +160,15 @@ export class Loop {
     checkCallback(callback, what);
     const handle = new TimerHandle(when, callback, args, this);
     this._core.addTimer(handle);
+    if (this._hostedWake) this._hosted!._wake();
     return handle;
   }
 
   /** @internal Called by TimerHandle.cancel(). */
   _timerHandleCancelled(handle: TimerHandle): void {
     if (!this._closed) this._core.cancelTimer(handle);
+    // A hosted loop waiting for this timer must not keep the process alive for it.
+    if (this._hostedWake) this._hosted!._wake();
   }
 
   // -- futures and tasks -----------------------------------------------------
@@ -272,12 +278,120 @@ export class Loop {
   /** @internal What runUntilComplete waits for (for the would-wait-forever message). */
   _awaiting: Future<unknown> | null = null;
 
-  /** Ends `runForever` after the current iteration (before it: one iteration runs). */
-  stop(): void {
-    this._stopping = true;
+  // -- hosted mode (the machinery is in lib/hosted.ts) ------------------------
+
+  /** @internal The hosted run in progress, or null. */
+  _hosted: HostedRun | null = null;
+  /**
+   * @internal True while a hosted run waits for a Node timer or for anything
+   * at all: scheduling must wake it. The one check on the scheduling paths.
+   */
+  _hostedWake = false;
+
+  /**
+   * Runs until `stop()`, hosted on Node's event loop: the loop runs in time
+   * slices and hands the thread back to Node between them, so Node's I/O,
+   * promises and timers keep working. Resolves once the loop stopped.
+   *
+   * `isRunning()` is true until the promise settles; `getRunningLoop()` is
+   * this loop only inside its callbacks (between slices Node's code runs,
+   * outside any loop). Rejects if the loop is closed or already running, and
+   * with the would-wait-forever error if Node is about to exit while a task
+   * of the loop is parked with nothing ready and no timer (nothing could
+   * ever wake it); a loop with no task left just stays pending then.
+   */
+  runForeverAsync(): Promise<void> {
+    try {
+      this._checkHostedStart();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this._running = true;
+      this._hosted = new HostedRun(this, resolve, reject);
+    });
   }
 
-  /** True while the loop runs. */
+  /**
+   * Runs until `aw` (a Future, a coroutine, or a promise) is done, hosted on
+   * Node's event loop (see `runForeverAsync`), and resolves with its result
+   * or rejects with its exception.
+   */
+  runUntilCompleteAsync<T>(aw: Awaitable<T>): Promise<T> {
+    let future: Future<T>;
+    let newTask: boolean;
+    try {
+      this._checkHostedStart();
+      newTask = !(aw instanceof Future);
+      future = ensureFuture(aw, { loop: this });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    future.addDoneCallback(stopLoopCallback);
+    this._awaiting = future;
+    // Cleanup runs synchronously when the run ends, before the loop can be
+    // run again (a promise continuation would come too late for that).
+    const cleanup = () => {
+      this._awaiting = null;
+      future.removeDoneCallback(stopLoopCallback);
+    };
+    return new Promise<T>((resolve, reject) => {
+      const onStopped = () => {
+        cleanup();
+        if (!future.done()) {
+          reject(new EventLoopError('Event loop stopped before Future completed.'));
+          return;
+        }
+        let value: T;
+        try {
+          value = future.result();
+        } catch (err) {
+          reject(err);
+          return;
+        }
+        resolve(value);
+      };
+      const onFailed = (err: unknown) => {
+        cleanup();
+        if (newTask && future.done() && !future.cancelled()) future.exception();
+        reject(err);
+      };
+      this._running = true;
+      this._hosted = new HostedRun(this, onStopped, onFailed);
+    });
+  }
+
+  /**
+   * @internal A hosted run needs this loop open and not running. Another
+   * running loop does not matter: hosted runs never nest on the stack.
+   */
+  _checkHostedStart(): void {
+    this._checkClosed();
+    if (this._running) throw new EventLoopError('This event loop is already running');
+  }
+
+  /**
+   * Resolves `host` and `port` with Node's resolver (`dns.lookup`, every
+   * address) — a coroutine: `const infos = yield* loop.getaddrinfo(host, port)`.
+   * Each entry is `{ family: 4 | 6, address, port }` (see {@link AddrInfo}).
+   * Node's resolver answers through Node's event loop, so this completes in
+   * hosted mode only (a blocking run reports that it would wait forever).
+   */
+  getaddrinfo(host: string, port?: number | string | null, options?: GetaddrinfoOptions): Coroutine<AddrInfo[]> {
+    return getaddrinfo(this, host, port, options);
+  }
+
+  /**
+   * Ends `runForever` (or `runForeverAsync`) after the current iteration
+   * (before it: one iteration runs). May be called from anywhere, also from
+   * Node code outside the loop: a waiting hosted loop wakes up to stop.
+   */
+  stop(): void {
+    this._stopping = true;
+    if (this._hostedWake) this._hosted!._wake();
+  }
+
+  /** True while the loop runs (in hosted mode: from the call until the promise settles). */
   isRunning(): boolean {
     return this._running;
   }
@@ -349,11 +463,16 @@ export class Loop {
     }
   }
 
-  /** @internal The error of a blocking run that can never make progress. */
-  _wouldWaitForever(): EventLoopError {
+  /**
+   * @internal The error of a run that can never make progress: a blocking
+   * one, or (`hosted`) a hosted one when Node has nothing left to wake it.
+   */
+  _wouldWaitForever(hosted = false): EventLoopError {
+    const awaiting = this._awaiting;
     const lines = [
       'Event loop would wait forever: nothing is ready and no timer is pending' +
-        (this._awaiting !== null ? `, but ${this._awaiting} is not done` : '') +
+        (awaiting !== null ? `, but ${awaiting} is not done` : '') +
+        (hosted ? ", and Node's event loop has nothing left that could wake it" : '') +
         '.',
     ];
     const tasks = [...allTasks(this)];
@@ -362,6 +481,15 @@ export class Loop {
     } else {
       lines.push('Parked tasks:');
       for (const t of tasks) lines.push(`  ${t.getName()}: ${t._waitingFor()}`);
+    }
+    const onPromise =
+      (awaiting as { _fromPromise?: boolean } | null)?._fromPromise === true ||
+      tasks.some((t) => (t._futWaiter as { _fromPromise?: boolean } | null)?._fromPromise === true);
+    if (onPromise && !hosted) {
+      lines.push(
+        "A Node promise settles only while Node's event loop runs, and a blocking run keeps it from running: " +
+          'run this in hosted mode (runAsync, loop.runUntilCompleteAsync, loop.runForeverAsync).',
+      );
     }
     return new EventLoopError(lines.join('\n'));
   }

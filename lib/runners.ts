@@ -73,3 +73,52 @@ export function run<T>(main: Main<T>, options?: LoopOptions): T {
     }
   }
 }
+
+/** @internal `_cancelAllTasks` for hosted mode: cancels every live task and runs (hosted) until all are done. */
+export async function _cancelAllTasksAsync(loop: Loop): Promise<void> {
+  const toCancel = [...allTasks(loop)];
+  if (toCancel.length === 0) return;
+  for (const t of toCancel) t.cancel();
+  const all = loop.createFuture<void>();
+  let remaining = toCancel.length;
+  const onDone = () => {
+    if (--remaining === 0 && !all.done()) all.setResult(undefined);
+  };
+  for (const t of toCancel) t.addDoneCallback(onDone);
+  await loop.runUntilCompleteAsync(all);
+  for (const t of toCancel) reportUnhandled(loop, t);
+}
+
+/**
+ * Runs `main` on a new event loop hosted on Node's event loop (see
+ * `loop.runForeverAsync`) and resolves with its result — `run` for programs
+ * that must not block Node: servers, libraries, code that awaits Node
+ * promises. Same cleanup as `run`: once `main` is done, every task still
+ * alive is cancelled and awaited, then the loop is closed. Takes the Loop
+ * options (`backend`, `clock`, `debug`).
+ *
+ * The new loop becomes the one `getEventLoop()` returns (also between slices,
+ * in Node code such as async functions), until it closes. Unlike `run`, it
+ * may be started from inside a running loop: a hosted run never nests on
+ * the stack.
+ */
+export async function runAsync<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
+  const loop = new Loop(options);
+  let coro: Coroutine<T>;
+  try {
+    coro = toCoroutine(main, 'runAsync');
+  } catch (err) {
+    loop.close();
+    throw err;
+  }
+  _setEventLoop(loop);
+  try {
+    return await loop.runUntilCompleteAsync(loop.createTask(coro, { name: 'main' }));
+  } finally {
+    try {
+      await _cancelAllTasksAsync(loop);
+    } finally {
+      loop.close(); // also clears the set event loop if it is still this one
+    }
+  }
+}

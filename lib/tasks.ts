@@ -267,7 +267,7 @@ export class Task<T = unknown> extends Future<T> {
     const w = this._futWaiter;
     if (w === null) return this._state === PENDING ? 'scheduled' : this._stateName();
     const promise = (w as { _fromPromise?: boolean })._fromPromise === true;
-    return `waiting for ${w}${promise ? ' (a Node promise: it settles only in hosted mode, use runAsync / runUntilCompleteAsync)' : ''}`;
+    return `waiting for ${w}${promise ? ' (a Node promise)' : ''}`;
   }
 
   override toString(): string {

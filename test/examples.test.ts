@@ -1,30 +1,92 @@
 /**
- * The seed's examples run as aioloop programs (against the built package:
- * `npm test` builds it first).
+ * The examples in examples/ run as they are documented (`node examples/x.js`
+ * against the built package) on both backends, and print what they promise.
  */
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDist, runNode } from './child';
 import { BACKENDS } from './helpers';
 
-const root = path.join(__dirname, '..');
+const BOUND_MS = 30_000;
 
-function runExample(file: string, ...args: string[]): string {
-  return execFileSync(process.execPath, [path.join(root, 'examples', file), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 20000,
-  });
+beforeAll(() => ensureDist(), 120_000);
+
+function runExample(file: string, backend: string) {
+  return runNode([`examples/${file}`], { env: { AIOLOOP_BACKEND: backend }, boundMs: BOUND_MS });
 }
 
+describe.each(BACKENDS)('examples (%s)', (backend) => {
+  it('03: run(main), then runAsync(getaddrinfo(localhost, 443)), and why a blocking run cannot resolve', async () => {
+    const r = await runExample('03_run_and_getaddrinfo.js', backend);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(`run(main) -> hello from main on the ${backend} backend`);
+    expect(lines[1]).toBe("runAsync(getaddrinfo('localhost', 443)) ->");
+    const blockingAt = lines.indexOf("run(getaddrinfo('localhost', 443)) -> EventLoopError:");
+    expect(blockingAt).toBeGreaterThan(2);
+    const infos = lines.slice(2, blockingAt).map((l) => JSON.parse(l.trim()));
+    expect(infos.length).toBeGreaterThan(0);
+    for (const info of infos) {
+      expect(info.port).toBe(443);
+      expect([4, 6]).toContain(info.family);
+    }
+    expect(infos.some((i) => i.address === '::1' || i.address.startsWith('127.'))).toBe(true);
+    expect(lines[blockingAt + 1]).toMatch(/^ {2}Event loop would wait forever/);
+    expect(lines[blockingAt + 2]).toMatch(/run this in hosted mode \(runAsync/);
+  }, 40_000);
+
+  it('04: the job scheduler keeps its limits while the HTTP server answers', async () => {
+    const r = await runExample('04_job_scheduler.js', backend);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^24 jobs done in \d+\.\d\d s \(24 distinct digests\)$/);
+    const running = Number(/^at most (\d+) jobs ran at once \(limit 4\)$/.exec(lines[1])?.[1]);
+    expect(running).toBeGreaterThan(0);
+    expect(running).toBeLessThanOrEqual(4);
+    expect(lines[2]).toMatch(/^rate limit kept: yes/);
+    const answered = Number(/^HTTP server answered (\d+) \/status requests while jobs ran/.exec(lines[3])?.[1]);
+    expect(answered).toBeGreaterThanOrEqual(3);
+    expect(lines[4]).toBe('final /status: {"done":24,"running":0,"waiting":0}');
+  }, 40_000);
+
+  it('05: the bank simulation prints its statistics for a simulated day', async () => {
+    const r = await runExample('05_bank_simulation.js', backend);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(BANK_DAY);
+    expect(r.stderr).toMatch(/^\(simulated 487\.3 min in \d+ ms of real time\)\n$/);
+  }, 40_000);
+});
+
+describe('examples across backends', () => {
+  it('05: the bank simulation prints the same day on native and js', async () => {
+    const [native, js] = await Promise.all([runExample('05_bank_simulation.js', 'native'), runExample('05_bank_simulation.js', 'js')]);
+    expect(native.stdout).not.toBe('');
+    expect(js.stdout).toBe(native.stdout);
+  }, 40_000);
+});
+
 describe.each(BACKENDS)('seed examples (%s)', (backend) => {
-  it('01: the Task prototype prints Hello Bar, then Hello Foo', () => {
-    expect(runExample('01_task_prototype.js', backend)).toBe('Hello Bar\nHello Foo\n');
+  it('01: the Task prototype prints Hello Bar, then Hello Foo', async () => {
+    const r = await runExample('01_task_prototype.js', backend);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Hello Bar\nHello Foo\n');
+  });
+
+  it('02: a user-written loop drives aioloop Tasks: Foo, then Bar', async () => {
+    const r = await runExample('02_minimal_loop.js', backend);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('Foo\nBar\n');
   });
 });
 
-describe('seed examples', () => {
-  it('02: a user-written loop drives aioloop Tasks: Foo, then Bar', () => {
-    expect(runExample('02_minimal_loop.js')).toBe('Foo\nBar\n');
-  });
-});
+const BANK_DAY = `Bank day: 5 tellers, doors open 09:00-17:00, seed 2024
+customers arrived         1601
+served                    1576
+left after 6 min in line  25
+wait in line              mean 2.3 min, median 1.9 min, 90th pct 5.1 min, max 6.0 min
+served without waiting    187
+longest line              30
+teller utilization        95.2 %
+last customer left        17:07:15
+`;

@@ -1,0 +1,278 @@
+/**
+ * Hosted mode: the loop runs on top of Node's event loop instead of owning
+ * the thread (`runForeverAsync`, `runUntilCompleteAsync`, `runAsync`).
+ *
+ * Design
+ * ------
+ * A blocking run waits for its next timer by sleeping the thread, so nothing
+ * of Node's (I/O, promises, timers) can happen meanwhile. A hosted run cuts
+ * the same iterations into slices, each one a Node macrotask, and hands the
+ * thread back to Node between slices:
+ *
+ *               +---------------- setImmediate <---------- work is ready, or
+ *               |                                          the budget ran out
+ *               v                                                 |
+ *   start --> SCHEDULED --(Node runs it)--> SLICING --------------+
+ *               ^                              |  |  \
+ *               |                              |  |   `-- stopping --> done
+ *       wake()  |       setTimeout(next) <-----'  |        (promise settles)
+ *   (callSoon,  +----- WAITING <------------------'  only timers remain
+ *    callAt,    |                                 |
+ *    cancel,    +----- IDLE <---------------------'  nothing at all
+ *    stop)
+ *
+ *   SCHEDULED  a setImmediate for the next slice is pending
+ *   SLICING    a slice runs: the loop is the running loop, for this slice only
+ *   WAITING    a ref'ed Node setTimeout for the earliest timer is pending, so
+ *              the process stays alive while the loop has pending timers
+ *   IDLE       no Node handle: nothing is ready and no timer is pending; only
+ *              a callback scheduled from outside (a promise continuation, a
+ *              Node timer or I/O callback) can give the loop work again
+ *
+ * A slice runs iterations with `maxWait = 0` (the core never blocks) until
+ * SLICE_BUDGET_MS is spent or nothing is ready. On the virtual clock a slice
+ * passes `maxWait = Infinity` instead: the core never sleeps on that clock,
+ * it jumps to the next timer, so simulated time still passes at once.
+ *
+ * An iteration may be cut across slices (a flood of ready callbacks must not
+ * keep Node out for longer than the budget): `_remaining` counts the handles
+ * of the current iteration not yet run, and the next slice runs them before
+ * it collects again. Anything scheduled meanwhile, by the loop or from
+ * outside, is behind them in the ready queue, so the order of callbacks is
+ * exactly the blocking run's (semantics 1).
+ *
+ * Waking: in WAITING and IDLE the loop's `_hostedWake` flag is true. Every
+ * path that gives the loop new work or changes its next deadline (callSoon,
+ * callAt/callLater, a timer cancelled, stop) tests that one boolean and, when
+ * set, calls `wake()`: drop the Node timer, schedule a slice. In a blocking
+ * run and inside slices the flag is false, so the cost there is one
+ * well-predicted branch.
+ *
+ * What "running" means: `isRunning()` is true from the call until the
+ * promise settles (asyncio: running for the whole run_forever), so a second
+ * run of the same loop (blocking or hosted) throws `This event loop is
+ * already running` and `close()` throws `Cannot close a running event loop`.
+ * `getRunningLoop()` is this loop inside its slices only: between slices
+ * Node's own code runs, and that code is not running inside the loop (an
+ * async function resumed by `await fut` runs between slices). So between
+ * slices another loop may run, blocking or hosted: hosted runs never nest on
+ * the stack, which is also why a hosted run may be started from a callback
+ * of another loop.
+ *
+ * Never waking: when Node is about to exit ('beforeExit': nothing of Node's
+ * is left that could schedule a callback) and a hosted run is IDLE, it can
+ * never make progress. If something waits in it (the Future of
+ * runUntilCompleteAsync, or a parked task), its promise is rejected with the
+ * would-wait-forever error instead of the process exiting with that work
+ * silently lost. A run with nothing waiting is only idle and stays pending.
+ */
+import { CLOCK_RESOLUTION } from './backend/layout';
+import { _setRunningLoop } from './events';
+import type { Loop } from './loop';
+import { allTasks } from './tasks';
+
+/**
+ * How long a slice may run before it hands the thread back to Node,
+ * milliseconds. Long enough that the cost of a round trip through Node's
+ * event loop (a few microseconds) is noise, short enough that a Node
+ * request or timer waits at most a few ms behind a busy loop — about the
+ * resolution of Node's own timers.
+ */
+export const SLICE_BUDGET_MS = 4;
+
+/**
+ * Callbacks run between two looks at the clock, counted across iterations
+ * (an empty iteration counts as one). Reading the clock costs about as much
+ * as dispatching a trivial callback; once per 64 keeps that under 2% (a
+ * chain of one-callback iterations runs as fast hosted as blocking) while a
+ * slice overshoots its budget by at most 64 callbacks' worth of time.
+ */
+export const SLICE_CHECK_INTERVAL = 64;
+
+/** Node's largest setTimeout delay (ms); longer ones are clamped and re-armed on expiry. */
+const MAX_NODE_TIMEOUT_MS = 2 ** 31 - 1;
+
+const SCHEDULED = 0;
+const SLICING = 1;
+const WAITING = 2;
+const IDLE = 3;
+const DONE = 4;
+
+/** Hosted runs in progress, for the 'beforeExit' check. */
+const active = new Set<HostedRun>();
+
+function onBeforeExit(): void {
+  for (const run of [...active]) {
+    if (run._state !== IDLE) continue;
+    // Only work that waits is lost: an awaited Future or a parked task. A
+    // loop with neither is merely idle (a library's background loop at the
+    // end of the program): it is left pending, as Node leaves any promise.
+    const loop = run._loop;
+    if (loop._awaiting !== null || allTasks(loop).size > 0) run._finish(loop._wouldWaitForever(true));
+  }
+}
+
+/** @internal One hosted run of a loop, from `runForeverAsync()` until its promise settles. */
+export class HostedRun {
+  /** @internal */ _loop: Loop;
+  /** @internal */ _state: number;
+  /** @internal Handles of the current iteration that a slice has not run yet. */
+  _remaining: number;
+  /** @internal collect()'s maxWait: 0, or Infinity on the virtual clock (jump, never sleep). */
+  _maxWait: number;
+  /** @internal */ _immediate: ReturnType<typeof setImmediate> | null;
+  /** @internal */ _timer: ReturnType<typeof setTimeout> | null;
+  /** @internal */ _resolve: () => void;
+  /** @internal */ _reject: (err: unknown) => void;
+  /** @internal */ _sliceCb: () => void;
+
+  constructor(loop: Loop, resolve: () => void, reject: (err: unknown) => void) {
+    this._loop = loop;
+    this._state = SCHEDULED;
+    this._remaining = 0;
+    this._maxWait = loop.clock === 'virtual' ? Infinity : 0;
+    this._resolve = resolve;
+    this._reject = reject;
+    this._timer = null;
+    this._sliceCb = () => this._slice();
+    this._immediate = setImmediate(this._sliceCb);
+    if (active.size === 0) process.on('beforeExit', onBeforeExit);
+    active.add(this);
+  }
+
+  /** @internal Outside work arrived while WAITING or IDLE: run a slice soon. */
+  _wake(): void {
+    this._loop._hostedWake = false;
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+    this._state = SCHEDULED;
+    this._immediate = setImmediate(this._sliceCb);
+  }
+
+  /** @internal A Node macrotask: run iterations for up to SLICE_BUDGET_MS. */
+  _slice(): void {
+    this._immediate = null;
+    this._timer = null;
+    this._loop._hostedWake = false;
+    this._state = SLICING;
+    const prev = _setRunningLoop(this._loop);
+    let stopping: boolean;
+    try {
+      stopping = this._runSlice();
+    } catch (err) {
+      // Callbacks' errors go to the exception handler; only a broken core
+      // gets here. End the run rather than leave the promise pending.
+      _setRunningLoop(prev);
+      this._finish(err);
+      return;
+    }
+    _setRunningLoop(prev);
+    if (stopping) this._finish(null);
+    else this._park();
+  }
+
+  /**
+   * @internal The iterations of one slice; true when the run must end (stop).
+   * The clock is read once per SLICE_CHECK_INTERVAL callbacks, counted across
+   * iterations: reading it once per iteration would cost more than a
+   * one-callback iteration itself.
+   */
+  _runSlice(): boolean {
+    const loop = this._loop;
+    const core = loop._core;
+    const deadline = performance.now() + SLICE_BUDGET_MS;
+    let untilCheck = SLICE_CHECK_INTERVAL;
+    let timeUp = false;
+    for (;;) {
+      let left = this._remaining;
+      if (left === 0) {
+        left = core.collect(loop._stopping ? 0 : this._maxWait);
+        if (left === 0) untilCheck--; // an empty iteration still counts
+      }
+      while (left > 0) {
+        const k = left < untilCheck ? left : untilCheck;
+        if (loop._debug) {
+          loop._runDebug(k);
+        } else {
+          for (let i = 0; i < k; i++) {
+            const handle = core.shift();
+            if (!handle._cancelled) handle._run();
+          }
+        }
+        left -= k;
+        untilCheck -= k;
+        if (untilCheck <= 0) {
+          untilCheck = SLICE_CHECK_INTERVAL;
+          if (performance.now() >= deadline) {
+            timeUp = true;
+            if (left > 0) break;
+          }
+        }
+      }
+      this._remaining = left;
+      if (left > 0) return false; // budget spent inside an iteration
+      if (loop._stopping) return true; // stop() ends the run after a whole iteration
+      if (timeUp) return false;
+      if (untilCheck <= 0) {
+        untilCheck = SLICE_CHECK_INTERVAL;
+        if (performance.now() >= deadline) return false;
+      }
+      if (core.readyCount() === 0) {
+        const next = core.nextWhen();
+        if (next === Infinity) return false;
+        // Monotonic clock: a timer not due yet is waited for with a Node timer.
+        if (this._maxWait === 0 && next >= core.time() + CLOCK_RESOLUTION) return false;
+      }
+    }
+  }
+
+  /** @internal After a slice: choose the Node handle that brings the next one. */
+  _park(): void {
+    const loop = this._loop;
+    const core = loop._core;
+    if (this._remaining > 0 || core.readyCount() > 0 || loop._stopping) {
+      this._state = SCHEDULED;
+      this._immediate = setImmediate(this._sliceCb);
+      return;
+    }
+    const next = core.nextWhen();
+    if (next === Infinity) {
+      this._state = IDLE;
+      loop._hostedWake = true;
+      return;
+    }
+    const delayMs = this._maxWait === 0 ? (next - core.time()) * 1000 : 0;
+    if (delayMs <= 0) {
+      this._state = SCHEDULED;
+      this._immediate = setImmediate(this._sliceCb);
+      return;
+    }
+    // Node's timers count whole milliseconds: round up so the slice it starts
+    // finds the timer due (if Node fires a little early, the slice re-arms).
+    const ms = Math.min(Math.ceil(delayMs), MAX_NODE_TIMEOUT_MS);
+    this._state = WAITING;
+    this._timer = setTimeout(this._sliceCb, ms);
+    loop._hostedWake = true;
+  }
+
+  /** @internal Ends the run: no Node handle stays behind; settles the promise. */
+  _finish(error: unknown): void {
+    if (this._state === DONE) return;
+    this._state = DONE;
+    if (this._immediate !== null) clearImmediate(this._immediate);
+    if (this._timer !== null) clearTimeout(this._timer);
+    this._immediate = null;
+    this._timer = null;
+    active.delete(this);
+    if (active.size === 0) process.removeListener('beforeExit', onBeforeExit);
+    const loop = this._loop;
+    loop._hostedWake = false;
+    loop._hosted = null;
+    loop._stopping = false;
+    loop._running = false;
+    if (error === null) this._resolve();
+    else this._reject(error);
+  }
+}
