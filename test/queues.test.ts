@@ -189,19 +189,17 @@ describe.each(BACKENDS)('Queue (%s)', (backend) => {
     const q = new Queue<string>();
     const got: string[] = [];
     runMain(loop, function* () {
-      const first = loop.createTask(
-        (function* () {
-          got.push(`first:${yield* q.get()}`);
-        })(),
-      );
+      const getter = (name: string) =>
+        loop.createTask(
+          (function* () {
+            got.push(`${name}:${yield* q.get()}`);
+          })(),
+        );
+      const first = getter('first');
+      const second = getter('second');
       yield* sleep(0.1);
-      q.putNowait('x');
-      got.push(`stolen:${q.getNowait()}`); // before `first` runs
-      const second = loop.createTask(
-        (function* () {
-          got.push(`second:${yield* q.get()}`);
-        })(),
-      );
+      q.putNowait('x'); // wakes `first`...
+      got.push(`stolen:${q.getNowait()}`); // ...but the item is taken before it runs
       yield* sleep(0.1);
       q.putNowait('y');
       yield* sleep(0.1);
