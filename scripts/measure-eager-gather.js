@@ -6,33 +6,46 @@
  *
  *   npm run build:ts && node --expose-gc scripts/measure-eager-gather.js [tasks] [runs]
  *
- * Prints the median wall time of `runs` runs (after one warm-up run) per
- * backend, with the default task factory and with eagerTaskFactory.
+ * Prints, per backend, with the default task factory and with
+ * eagerTaskFactory, the median of `runs` runs (after one warm-up run each) of
+ * the wall time and of the process CPU time (user + system) of
+ * `runUntilComplete`. The two factories alternate run by run, so that load
+ * from other processes falls on both alike; on a busy machine the CPU time
+ * is the steadier figure.
  */
 'use strict';
+const os = require('node:os');
 const { Loop, gather, sleep, eagerTaskFactory } = require('../dist/index.js');
 
 const N = Number(process.argv[2] ?? 100000);
 const RUNS = Number(process.argv[3] ?? 5);
 
+// W7's task: suspends once (sleep(0) is a bare yield).
 function* child() {
   yield* sleep(0);
 }
 
-function once(backend, eager) {
+// For comparison: a task that finishes without suspending (a cache hit).
+function* immediate() {
+  return 1;
+}
+
+function once(backend, eager, make) {
   const loop = new Loop({ backend });
   if (eager) loop.setTaskFactory(eagerTaskFactory);
   function* main() {
     const coros = new Array(N);
-    for (let i = 0; i < N; i++) coros[i] = child();
+    for (let i = 0; i < N; i++) coros[i] = make();
     yield* gather(coros);
   }
   if (global.gc) global.gc();
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   loop.runUntilComplete(main());
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
   loop.close();
-  return ms;
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 function median(xs) {
@@ -40,24 +53,39 @@ function median(xs) {
   return s[Math.floor(s.length / 2)];
 }
 
-const rows = [];
-for (const backend of ['native', 'js']) {
-  for (const eager of [false, true]) {
-    once(backend, eager); // warm-up
-    const times = [];
-    for (let i = 0; i < RUNS; i++) times.push(once(backend, eager));
-    rows.push({ backend, factory: eager ? 'eagerTaskFactory' : 'default', times, median: median(times) });
+function measure(label, make) {
+  const rows = [];
+  for (const backend of ['native', 'js']) {
+    const byFactory = { default: [], eagerTaskFactory: [] };
+    once(backend, false, make); // warm-up
+    once(backend, true, make);
+    for (let i = 0; i < RUNS; i++) {
+      byFactory.default.push(once(backend, false, make));
+      byFactory.eagerTaskFactory.push(once(backend, true, make));
+    }
+    for (const [factory, runs] of Object.entries(byFactory)) {
+      rows.push({
+        backend,
+        factory,
+        wall: median(runs.map((r) => r.wall)),
+        cpu: median(runs.map((r) => r.cpu)),
+        walls: runs.map((r) => r.wall),
+      });
+    }
+  }
+  console.log(`\n${label}: gather of ${N} tasks; median of ${RUNS} runs (node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(2)})`);
+  for (const r of rows) {
+    console.log(
+      `${r.backend.padEnd(6)} ${r.factory.padEnd(16)} wall ${r.wall.toFixed(1).padStart(7)} ms  cpu ${r.cpu.toFixed(1).padStart(7)} ms` +
+        `  (${Math.round(N / (r.wall / 1000)).toLocaleString('en-US')} tasks/s)  wall runs: ${r.walls.map((t) => t.toFixed(0)).join(' ')}`,
+    );
+  }
+  for (const backend of ['native', 'js']) {
+    const d = rows.find((r) => r.backend === backend && r.factory === 'default');
+    const e = rows.find((r) => r.backend === backend && r.factory === 'eagerTaskFactory');
+    console.log(`${backend}: eager / default = ${(e.wall / d.wall).toFixed(2)} (wall), ${(e.cpu / d.cpu).toFixed(2)} (cpu)`);
   }
 }
-console.log(`gather of ${N} tasks, each sleep(0); median of ${RUNS} runs (node ${process.version})`);
-for (const r of rows) {
-  console.log(
-    `${r.backend.padEnd(6)} ${r.factory.padEnd(16)} median ${r.median.toFixed(1).padStart(7)} ms` +
-      `  (${Math.round(N / (r.median / 1000)).toLocaleString('en-US')} tasks/s)  runs: ${r.times.map((t) => t.toFixed(0)).join(' ')}`,
-  );
-}
-for (const backend of ['native', 'js']) {
-  const d = rows.find((r) => r.backend === backend && r.factory === 'default').median;
-  const e = rows.find((r) => r.backend === backend && r.factory === 'eagerTaskFactory').median;
-  console.log(`${backend}: eager / default = ${(e / d).toFixed(2)}`);
-}
+
+measure('W7, each task sleep(0)', child);
+measure('each task returns at once', immediate);
