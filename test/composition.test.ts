@@ -141,6 +141,26 @@ describe.each(BACKENDS)('gather (%s)', (backend) => {
     expect(r[1]).toBe(2);
   });
 
+  it('cancels its children when waitFor times out on it', () => {
+    const loop = vloop();
+    const children: Future<unknown>[] = [];
+    const err = (() => {
+      try {
+        runMain(loop, function* () {
+          const a = loop.createTask(value(1, 10));
+          const b = loop.createTask(value(2, 10));
+          children.push(a, b);
+          return yield* waitFor(gather(a, b), 0.5);
+        });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(children.every((c) => c.cancelled())).toBe(true);
+  });
+
   it('runs the same awaitable once when it is given twice', () => {
     const loop = vloop();
     let runs = 0;
@@ -499,6 +519,19 @@ describe.each(BACKENDS)('shield (%s)', (backend) => {
     expect(() => runMain(loop, function* () {
       return yield* shield(failing(boom, 0.1));
     })).toThrow(boom);
+  });
+
+  it('keeps the inner task running when waitFor times out on the shield', () => {
+    const loop = vloop();
+    let inner: Future<string> | null = null;
+    expect(() =>
+      runMain(loop, function* () {
+        inner = loop.createTask(value('done', 1));
+        return yield* waitFor(shield(inner), 0.1);
+      }),
+    ).toThrow(TimeoutError);
+    expect(inner!.done()).toBe(false);
+    expect(loop.runUntilComplete(inner!)).toBe('done');
   });
 
   it('is cancelled when the inner one is cancelled', () => {

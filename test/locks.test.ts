@@ -366,6 +366,43 @@ describe.each(BACKENDS)('Condition (%s)', (backend) => {
     expect(log).toEqual(['b']);
   });
 
+  it('re-acquires the lock even when cancelled while re-acquiring it', () => {
+    const loop = vloop();
+    const cond = new Condition();
+    let lockedAtCancel: boolean | null = null;
+    runMain(loop, function* () {
+      const t = loop.createTask(
+        (function* () {
+          yield* cond.acquire();
+          try {
+            yield* cond.wait();
+          } catch (e) {
+            lockedAtCancel = cond.locked();
+            cond.release();
+            throw e;
+          }
+        })(),
+      );
+      yield* turns(2);
+      yield* cond.acquire();
+      cond.notify(); // t wakes, then has to wait for the lock we hold
+      yield* turns(3);
+      expect(t.done()).toBe(false);
+      t.cancel(); // cancelled inside the re-acquire
+      yield* turns(3);
+      expect(t.done()).toBe(false);
+      cond.release();
+      try {
+        yield* t;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+      }
+      expect(t.cancelled()).toBe(true);
+      expect(cond.locked()).toBe(false);
+    });
+    expect(lockedAtCancel).toBe(true);
+  });
+
   it('re-acquires the lock before a wait times out', () => {
     const loop = vloop();
     const cond = new Condition();
@@ -674,6 +711,25 @@ describe.each(BACKENDS)('Barrier (%s)', (backend) => {
       const b = loop.createTask(barrier.wait());
       const c = loop.createTask(barrier.wait());
       yield* gather(b, c);
+    });
+  });
+
+  it('times out a wait with waitFor and stays usable', () => {
+    const loop = vloop();
+    const barrier = new Barrier(2);
+    runMain(loop, function* () {
+      let timedOut = false;
+      try {
+        yield* waitFor(barrier.wait(), 0.5);
+      } catch (e) {
+        timedOut = e instanceof TimeoutError;
+      }
+      expect(timedOut).toBe(true);
+      expect(barrier.nWaiting).toBe(0);
+      expect(barrier.broken).toBe(false);
+      const a = loop.createTask(barrier.wait());
+      const b = loop.createTask(barrier.wait());
+      yield* gather(a, b);
     });
   });
 

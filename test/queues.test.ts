@@ -312,6 +312,23 @@ describe.each(BACKENDS)('Queue (%s)', (backend) => {
     expect(r).toBe(3);
   });
 
+  it('survives the cancellation of a task blocked in join', () => {
+    const loop = vloop();
+    const q = new Queue<number>();
+    runMain(loop, function* () {
+      q.putNowait(1);
+      const j1 = loop.createTask(q.join());
+      yield* sleep(0.1);
+      j1.cancel();
+      yield* sleep(0.1);
+      expect(j1.cancelled()).toBe(true);
+      const j2 = loop.createTask(q.join());
+      q.getNowait();
+      q.taskDone();
+      yield* j2;
+    });
+  });
+
   it('join returns at once on an empty queue', () => {
     const loop = vloop();
     runMain(loop, function* () {

@@ -8,6 +8,8 @@ import {
   sleep,
   TaskGroup,
   taskGroup,
+  timeout,
+  TimeoutError,
   type Coroutine,
   type Loop,
   type Task,
@@ -131,6 +133,21 @@ describe.each(BACKENDS)('taskGroup (%s)', (backend) => {
     expect(() => loop.runUntilComplete(main)).toThrow(CancelledError);
     expect(main.cancelled()).toBe(true);
     expect(children.every((c) => c.cancelled())).toBe(true);
+  });
+
+  it('is cancelled, children first, by a timeout around it', () => {
+    const loop = vloop();
+    const children: Task<unknown>[] = [];
+    const err = caught(loop, () =>
+      timeout(0.5, () =>
+        taskGroup(function* (tg) {
+          children.push(tg.createTask(value(1, 10)), tg.createTask(value(2, 10)));
+        }),
+      ),
+    );
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(children.every((c) => c.cancelled())).toBe(true);
+    expect(loop.time()).toBeCloseTo(0.5);
   });
 
   it('waits for children that delay their cancellation', () => {
