@@ -193,7 +193,7 @@ export class Task<T = unknown> extends Future<T> {
     return this._numCancelsRequested;
   }
 
-  /** @internal One step of the coroutine; only ever run as a loop callback. */
+  /** @internal One step of the coroutine: run as a loop callback, or from the constructor for an eager start. */
   _step(hasError: boolean, value: unknown): void {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`_step(): already done: ${this}`);
