@@ -140,7 +140,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   result(): T {
     if (this._state === FINISHED) {
       if (this._exception !== undefined) {
-        this._logTraceback = false;
+        if (this._logTraceback) this._clearTraceback();
         throw this._exception;
       }
       return this._result as T;
@@ -155,7 +155,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   exception(): unknown {
     if (this._state === FINISHED) {
-      this._logTraceback = false;
+      if (this._logTraceback) this._clearTraceback();
       return this._exception === undefined ? null : this._exception;
     }
     if (this._state === CANCELLED) throw this._makeCancelledError();
@@ -179,6 +179,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._exception = exception;
     this._state = FINISHED;
     this._logTraceback = true;
+    unretrievedRegistry.register(this, {
+      loop: this._loop,
+      message: `${this.constructor.name} exception was never retrieved`,
+      exception,
+      future: this.toString(),
+    }, this);
     this._scheduleCallbacks();
   }
 
@@ -190,7 +196,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (msg !== undefined && typeof msg !== 'string') {
       throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
     }
-    this._logTraceback = false;
+    if (this._logTraceback) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
     this._cancelMessage = msg;
@@ -262,6 +268,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return p.then(onFulfilled, onRejected);
   }
 
+  /** @internal The exception was retrieved (or the Future cancelled): no report when collected. */
+  _clearTraceback(): void {
+    this._logTraceback = false;
+    unretrievedRegistry.unregister(this);
+  }
+
   /** @internal Hands the callbacks to the loop, in order. */
   _scheduleCallbacks(): void {
     const cbs = this._callbacks;
@@ -290,6 +302,33 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return `<Future ${this._stateName()}${extra}>`;
   }
 }
+
+// ---------------------------------------------------------------------------
+// Exceptions never retrieved
+//
+// asyncio logs "Future exception was never retrieved" from Future.__del__.
+// Here a Future is registered with `unretrievedRegistry` when it gets an
+// exception, and unregistered when someone looks at it (`result()`,
+// `exception()`) or cancels it; if it is garbage collected while still
+// registered, the loop's exception handler hears of it — in normal mode too,
+// as in asyncio. Only failed Futures pay for this: `setResult` and the
+// callbacks path do not touch the registry. The record keeps what the report
+// needs (the Future itself is gone by then), never the Future.
+
+interface UnretrievedRecord {
+  loop: MinimalLoop;
+  message: string;
+  exception: unknown;
+  future: string;
+}
+
+const unretrievedRegistry = new FinalizationRegistry<UnretrievedRecord>((rec) => {
+  try {
+    rec.loop.callExceptionHandler({ message: rec.message, exception: rec.exception, future: rec.future });
+  } catch (err) {
+    console.error('aioloop: reporting a never-retrieved exception failed', err);
+  }
+});
 
 /** True for aioloop Futures (and Tasks). */
 export function isFuture(value: unknown): value is Future<unknown> {

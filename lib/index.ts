@@ -26,3 +26,11 @@ export {
   QueueShutDown,
   BrokenBarrierError,
 } from './exceptions';
+export { eagerTaskFactory } from './tasks';
+export { gather, wait, waitFor, shield, asCompleted } from './composition';
+export type { AwaitedOf, GatherOptions, WaitOptions, ReturnWhen, AsCompletedOptions } from './composition';
+export { Timeout, timeout, timeoutAt } from './timeouts';
+export { TaskGroup, taskGroup } from './taskgroups';
+export { Queue, LifoQueue, PriorityQueue, defaultCompare } from './queues';
+export type { CompareFn } from './queues';
+export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from './locks';

@@ -19,7 +19,7 @@
  * on; `cancelling()` counts the requests and `uncancel()` takes one back.
  */
 import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import { _getEventLoop, _requireRunningLoop, type MinimalLoop } from './events';
+import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
 
@@ -27,6 +27,12 @@ import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
 export interface TaskOptions {
   loop?: MinimalLoop;
   name?: string;
+  /**
+   * Run the coroutine's first step inside the constructor when the loop is
+   * running (asyncio's `eager_start`): a coroutine that finishes without
+   * suspending gives a Task that is already done. See `eagerTaskFactory`.
+   */
+  eagerStart?: boolean;
 }
 
 let taskCounter = 0;
@@ -38,6 +44,12 @@ let curLoop: object | null = null;
 let curTask: Task<unknown> | null = null;
 
 // Live (not done) tasks per loop, for allTasks() and run()'s final cleanup.
+// Tasks made while the loop is in debug mode are kept apart, through
+// WeakRefs (`debugTasks`), so that a pending task nobody can reach any more
+// is collected and reported (see "Debug mode" at the end of this file). The
+// strong set holds all others: a WeakRef costs about a microsecond and, in a
+// blocking run, keeps its target alive until the run returns (the
+// ECMAScript KeepDuringJob rule), which normal mode cannot afford.
 const liveTasks = new WeakMap<object, Set<Task<unknown>>>();
 let lastLoop: object | null = null;
 let lastSet: Set<Task<unknown>> | null = null;
@@ -57,6 +69,7 @@ function tasksOf(loop: object): Set<Task<unknown>> {
 /** @internal Forgets every task of a closed loop (it holds no references). */
 export function _forgetTasks(loop: object): void {
   liveTasks.delete(loop);
+  debugTasks.delete(loop);
   if (lastLoop === loop) {
     lastLoop = null;
     lastSet = null;
@@ -81,6 +94,8 @@ export class Task<T = unknown> extends Future<T> {
   _stepCb: (hasError?: boolean, value?: unknown) => void;
   /** @internal Done-callback of the awaited Future. */
   _wakeupCb: ((f: Future<unknown>) => void) | null;
+  /** @internal Set when the task is tracked weakly (made in debug mode). */
+  _weakRef: WeakRef<Task<unknown>> | null;
 
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
@@ -93,6 +108,10 @@ export class Task<T = unknown> extends Future<T> {
     if (name !== undefined && typeof name !== 'string') {
       throw new TypeError(`Task: name must be a string, got ${describe(name)}`);
     }
+    const eagerStart = options?.eagerStart;
+    if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
+      throw new TypeError(`Task: eagerStart must be a boolean, got ${describe(eagerStart)}`);
+    }
     super(options?.loop === undefined ? undefined : { loop: options.loop });
     this._coro = coro;
     this._name = name ?? `Task-${++taskCounter}`;
@@ -100,9 +119,16 @@ export class Task<T = unknown> extends Future<T> {
     this._mustCancel = false;
     this._numCancelsRequested = 0;
     this._wakeupCb = null;
+    this._weakRef = null;
     this._stepCb = (hasError?: boolean, value?: unknown) => this._step(hasError === true, value);
+    if (eagerStart === true && _getRunningLoop() === this._loop) {
+      // Registered first so that allTasks() sees the task while it runs.
+      _trackTask(this as Task<unknown>);
+      this._step(false, undefined);
+      return;
+    }
     this._loop.callSoon(this._stepCb);
-    tasksOf(this._loop).add(this);
+    _trackTask(this as Task<unknown>);
   }
 
   /** The task's name (`Task-N` unless one was given). */
@@ -140,7 +166,7 @@ export class Task<T = unknown> extends Future<T> {
     if (msg !== undefined && typeof msg !== 'string') {
       throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
     }
-    this._logTraceback = false;
+    if (this._logTraceback) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested += 1;
     const waiter = this._futWaiter;
@@ -167,7 +193,7 @@ export class Task<T = unknown> extends Future<T> {
     return this._numCancelsRequested;
   }
 
-  /** @internal One step of the coroutine; only ever run as a loop callback. */
+  /** @internal One step of the coroutine: run as a loop callback, or from the constructor for an eager start. */
   _step(hasError: boolean, value: unknown): void {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`_step(): already done: ${this}`);
@@ -258,6 +284,10 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal */
   _finished(): void {
+    if (this._weakRef !== null) {
+      _untrackWeak(this as Task<unknown>);
+      return;
+    }
     const set = tasksOf(this._loop);
     set.delete(this as Task<unknown>);
   }
@@ -307,6 +337,13 @@ export function allTasks(loop?: MinimalLoop): Set<Task<unknown>> {
   const set = liveTasks.get(l);
   const out = new Set<Task<unknown>>();
   if (set !== undefined) for (const t of set) if (t._state === PENDING) out.add(t);
+  const weak = debugTasks.get(l);
+  if (weak !== undefined) {
+    for (const ref of weak) {
+      const t = ref.deref();
+      if (t !== undefined && t._state === PENDING) out.add(t);
+    }
+  }
   return out;
 }
 
@@ -405,3 +442,85 @@ export function* sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
 }
 
 export { CANCELLED, FINISHED };
+
+// ---------------------------------------------------------------------------
+// Eager tasks (asyncio 3.12)
+
+/**
+ * A task factory for `loop.setTaskFactory(eagerTaskFactory)` (asyncio's
+ * `eager_task_factory`): each new task runs its coroutine synchronously,
+ * inside `createTask`, up to its first suspension. A coroutine that finishes
+ * without suspending gives a task that is already done and never touches the
+ * ready queue; one that suspends goes on as any task. Outside a running loop
+ * tasks start as usual (scheduled).
+ *
+ * Eagerness changes the order things happen in: the new task's first step
+ * runs before the code after `createTask`.
+ */
+export function eagerTaskFactory<T>(loop: MinimalLoop, coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+  return new Task(coro, { loop, name: options?.name, eagerStart: true });
+}
+
+// ---------------------------------------------------------------------------
+// Debug mode: tasks destroyed while pending
+//
+// A task made while its loop is in debug mode is tracked through a WeakRef
+// and registered with `pendingRegistry`. If it is garbage collected while
+// still pending — it waited on a Future that nobody could complete any
+// more — the registry's callback reports asyncio's "Task was destroyed but
+// it is pending!" through the loop's exception handler. The report carries a
+// description of the task (the object itself is gone). A task that finishes
+// unregisters itself in `_finished`.
+
+/** What the report of a destroyed pending task needs, kept apart from the task. */
+interface PendingRecord {
+  loop: MinimalLoop;
+  ref: WeakRef<Task<unknown>>;
+  name: string;
+}
+
+const debugTasks = new WeakMap<object, Set<WeakRef<Task<unknown>>>>();
+
+const pendingRegistry = new FinalizationRegistry<PendingRecord>((rec) => {
+  debugTasks.get(rec.loop)?.delete(rec.ref);
+  try {
+    rec.loop.callExceptionHandler({
+      message: 'Task was destroyed but it is pending!',
+      task: `<Task pending name='${rec.name}'>`,
+    });
+  } catch (err) {
+    console.error('aioloop: reporting a destroyed pending task failed', err);
+  }
+});
+
+/** @internal Adds a new task to its loop's live set (weakly in debug mode). */
+export function _trackTask(task: Task<unknown>): void {
+  const loop = task._loop;
+  if (!loop.getDebug()) {
+    tasksOf(loop).add(task);
+    return;
+  }
+  const ref = new WeakRef(task);
+  task._weakRef = ref;
+  let set = debugTasks.get(loop);
+  if (set === undefined) {
+    set = new Set();
+    debugTasks.set(loop, set);
+  }
+  set.add(ref);
+  pendingRegistry.register(task, { loop, ref, name: task._name }, task);
+}
+
+/** @internal A weakly tracked task finished: forget it and cancel its report. */
+export function _untrackWeak(task: Task<unknown>): void {
+  debugTasks.get(task._loop)?.delete(task._weakRef!);
+  pendingRegistry.unregister(task);
+}
+
+/**
+ * @internal No "destroyed while pending" report for `task` (gather's
+ * children: the caller never sees them, the gather reports their fate).
+ */
+export function _silenceDestroyPending(task: Task<unknown>): void {
+  if (task._weakRef !== null) pendingRegistry.unregister(task);
+}

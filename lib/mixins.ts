@@ -1,0 +1,44 @@
+/**
+ * What the locks and queues share (asyncio's `mixins._LoopBoundMixin`): a
+ * primitive is made outside any loop and binds to the running loop the first
+ * time it has to wait; using it from another loop afterwards is an error,
+ * since its waiters' Futures belong to the first loop.
+ *
+ * @internal Not part of the public API.
+ */
+import { describe, isCoroutine, type Coroutine } from './coroutines';
+import { _requireRunningLoop, type MinimalLoop } from './events';
+import { EventLoopError } from './exceptions';
+import { Future } from './futures';
+
+export class LoopBound {
+  /** @internal The loop this primitive is bound to (null until it first waits). */
+  _loop: MinimalLoop | null = null;
+
+  /** @internal The running loop, after binding to it (or checking it is the bound one). */
+  _getLoop(): MinimalLoop {
+    const loop = _requireRunningLoop() as MinimalLoop;
+    if (this._loop === null) this._loop = loop;
+    else if (this._loop !== loop) throw new EventLoopError(`${this} is bound to a different event loop`);
+    return loop;
+  }
+
+  /** @internal A new waiter Future on the running loop. */
+  _newWaiter<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this._getLoop() });
+  }
+}
+
+/** @internal Throws a TypeError unless `body` is a function. */
+export function checkBody(body: unknown, what: string): void {
+  if (typeof body !== 'function') throw new TypeError(`${what}: body must be a function, got ${describe(body)}`);
+}
+
+/** @internal Calls `body(...args)` and checks that it gave a coroutine. */
+export function callBody<T>(body: (...args: any[]) => Coroutine<T>, args: unknown[], what: string): Coroutine<T> {
+  const coro = body(...args);
+  if (!isCoroutine(coro)) {
+    throw new TypeError(`${what}: body must return a coroutine (call a generator function), got ${describe(coro)}`);
+  }
+  return coro as Coroutine<T>;
+}
