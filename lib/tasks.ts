@@ -441,7 +441,6 @@ export function* sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
   }
 }
 
-export { CANCELLED, FINISHED };
 
 // ---------------------------------------------------------------------------
 // Eager tasks (asyncio 3.12)
