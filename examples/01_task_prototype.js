@@ -5,7 +5,7 @@
 // "Hello Bar" prints before "Hello Foo".
 //
 //   node examples/01_task_prototype.js
-const { Future, Loop, sleep } = require('aioloop');
+const { Future, Loop, sleep, wait } = require('aioloop');
 
 /** Simple prototype of Task: the seed's `Task(Future)`. */
 class SimpleTask extends Future {
@@ -54,12 +54,8 @@ function* bar() {
   console.log('Hello Bar');
 }
 
-function* waitAll(tasks) {
-  for (const t of tasks) yield* t;
-}
-
 const backend = process.argv[2];
 const loop = new Loop({ clock: 'virtual', ...(backend ? { backend } : {}) });
 const tasks = [new SimpleTask(foo(), { loop }), loop.createTask(bar())];
-loop.runUntilComplete(waitAll(tasks));
+loop.runUntilComplete(wait(tasks)); // asyncio.wait(tasks)
 loop.close();

@@ -4,8 +4,8 @@
 // Jobs are coroutines on an aioloop loop. Two limits stand in front of them:
 //   - a rate limit: at most RATE job starts per second (slots handed out in
 //     arrival order);
-//   - a concurrency limit: at most CONCURRENCY jobs at once (a FIFO limiter
-//     with the methods of asyncio's Semaphore).
+//   - a concurrency limit: at most CONCURRENCY jobs at once (aioloop's
+//     Semaphore: waiters are served first come, first served).
 // Each job hashes its input with crypto.pbkdf2 (a Node promise, computed on
 // libuv's thread pool: the coroutine waits on it with ensureFuture), then
 // does some CPU work on the loop in small steps (a bare `yield` between
@@ -19,7 +19,7 @@
 const http = require('node:http');
 const crypto = require('node:crypto');
 const { promisify } = require('node:util');
-const { runAsync, getRunningLoop, ensureFuture, sleep, CancelledError } = require('aioloop');
+const { runAsync, getRunningLoop, ensureFuture, sleep, CancelledError, Semaphore } = require('aioloop');
 
 const JOBS = 24;
 const CONCURRENCY = 4;
@@ -35,51 +35,6 @@ function crunch(data) {
 }
 
 const pbkdf2 = promisify(crypto.pbkdf2);
-
-/**
- * At most `value` holders at once; the others wait first come, first served.
- * It has asyncio Semaphore's methods (`acquire()` is a coroutine, `release()`
- * is not), so when aioloop's Semaphore is available, swapping it in is two
- * lines: import `Semaphore` from 'aioloop' and write
- * `new Semaphore(CONCURRENCY)` where `new Limiter(CONCURRENCY)` stands.
- */
-class Limiter {
-  constructor(value) {
-    this._value = value;
-    this._waiters = []; // Futures of the waiting acquirers, oldest first
-  }
-
-  *acquire() {
-    if (this._value > 0 && this._waiters.length === 0) {
-      this._value--;
-      return true;
-    }
-    const fut = getRunningLoop().createFuture();
-    this._waiters.push(fut);
-    try {
-      yield* fut;
-    } catch (err) {
-      const i = this._waiters.indexOf(fut);
-      if (i >= 0) this._waiters.splice(i, 1);
-      else if (fut.done() && !fut.cancelled()) this.release(); // handed over, then cancelled: pass it on
-      throw err;
-    }
-    return true;
-  }
-
-  release() {
-    // A release hands the place straight to the oldest waiter, so a newcomer
-    // can never overtake the line.
-    while (this._waiters.length > 0) {
-      const fut = this._waiters.shift();
-      if (!fut.done()) {
-        fut.setResult(true);
-        return;
-      }
-    }
-    this._value++;
-  }
-}
 
 /** At most `perSecond` passes per second, handed out in the order asked for. */
 class RateLimiter {
@@ -160,7 +115,7 @@ function* main() {
   const poller = poll(port, control);
 
   const rate = new RateLimiter(RATE);
-  const limiter = new Limiter(CONCURRENCY);
+  const limiter = new Semaphore(CONCURRENCY);
   const starts = [];
   const t0 = loop.time();
   const tasks = [];
