@@ -27,39 +27,57 @@ export interface MinimalLoop {
   getDebug(): boolean;
 }
 
-const NO_ARGS: readonly unknown[] = Object.freeze([]);
+/** @internal The one empty argument list shared by every callback that takes none. */
+export const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
+/** The part of our Loop that a Handle needs to unschedule itself. */
+interface HandleOwner extends MinimalLoop {
+  _handleCancelled(handle: Handle): void;
+  _handleCallback(handle: Handle): ((...args: any[]) => unknown) | undefined;
+}
 
 /**
- * A callback scheduled with `callSoon`. `cancel()` keeps it from running;
- * cancelling is lazy: the entry stays in the ready queue and is skipped.
+ * A callback scheduled with `callSoon`. `cancel()` keeps it from running.
+ *
+ * Where the callback lives depends on the core: the js core keeps this object
+ * in its ready queue (with `_callback`/`_args`); the native core keeps the
+ * callback in its slot table and this object only names the slot
+ * (`_slot`, `_gen`), so a handle nobody holds costs nothing after `callSoon`
+ * returns.
  */
 export class Handle {
-  /** @internal */ _callback: ((...args: any[]) => unknown) | undefined;
+  /** @internal The callback, while the handle holds it (js core); else undefined. */
+  _callback: ((...args: any[]) => unknown) | undefined;
   /** @internal */ _args: readonly unknown[] | undefined;
   /** @internal */ _loop: MinimalLoop;
   /** @internal */ _cancelled: boolean;
   /**
-   * @internal Where the core keeps this handle: the heap index in the js
-   * core, the slot-table index in the native one; -1 when not scheduled.
+   * @internal Where the core keeps this handle: the heap index of a timer in
+   * the js core, the slot-table index in the native one; -1 when the core has
+   * nothing to undo on cancel.
    */
   _slot: number;
+  /** @internal The native slot's generation when this handle was made (stale handles are ignored). */
+  _gen: number;
 
   /** @internal Handles are made by the loop: use `loop.callSoon`. */
-  constructor(callback: (...args: any[]) => unknown, args: readonly unknown[], loop: MinimalLoop) {
+  constructor(callback: ((...args: any[]) => unknown) | undefined, args: readonly unknown[] | undefined, loop: MinimalLoop) {
     this._callback = callback;
-    this._args = args.length === 0 ? NO_ARGS : args;
+    this._args = args;
     this._loop = loop;
     this._cancelled = false;
     this._slot = -1;
+    this._gen = 0;
   }
 
-  /** Keeps the callback from running. Idempotent. */
+  /** Keeps the callback from running. Idempotent; harmless after it ran. */
   cancel(): void {
     if (!this._cancelled) {
       this._cancelled = true;
       // Drop references at once so a cancelled handle keeps nothing alive.
       this._callback = undefined;
       this._args = undefined;
+      if (this._slot >= 0) (this._loop as HandleOwner)._handleCancelled(this);
     }
   }
 
@@ -68,55 +86,30 @@ export class Handle {
     return this._cancelled;
   }
 
-  /**
-   * @internal Runs the callback; an exception goes to the loop's exception
-   * handler. Only the loop's `_runOnce` calls this.
-   */
-  _run(): void {
-    const cb = this._callback!;
-    const args = this._args!;
-    try {
-      switch (args.length) {
-        case 0:
-          cb();
-          break;
-        case 1:
-          cb(args[0]);
-          break;
-        case 2:
-          cb(args[0], args[1]);
-          break;
-        default:
-          cb(...args);
-      }
-    } catch (exception) {
-      this._loop.callExceptionHandler({
-        message: `Exception in callback ${callbackName(cb)}`,
-        exception,
-        handle: this,
-      });
-    }
-  }
-
   toString(): string {
-    const state = this._cancelled ? ' cancelled' : '';
-    return `<${this.constructor.name}${state} ${this._cancelled ? '' : callbackName(this._callback)}>`;
+    if (this._cancelled) return `<${this.constructor.name} cancelled>`;
+    let cb = this._callback;
+    if (cb === undefined) {
+      const owner = this._loop as Partial<HandleOwner>;
+      if (typeof owner._handleCallback === 'function') cb = owner._handleCallback(this);
+    }
+    return `<${this.constructor.name} ${callbackName(cb)}>`;
   }
-}
-
-/** The part of our Loop that TimerHandle needs to unschedule itself. */
-interface TimerOwner extends MinimalLoop {
-  _timerHandleCancelled(handle: TimerHandle): void;
 }
 
 /** A callback scheduled for a time with `callLater`/`callAt`. */
 export class TimerHandle extends Handle {
   /** @internal */ _when: number;
-  /** @internal Scheduling order; ties on `_when` run in this order. */
+  /** @internal Scheduling order in the js core; ties on `_when` run in this order. */
   _seq: number;
 
   /** @internal Use `loop.callLater` / `loop.callAt`. */
-  constructor(when: number, callback: (...args: any[]) => unknown, args: readonly unknown[], loop: TimerOwner) {
+  constructor(
+    when: number,
+    callback: ((...args: any[]) => unknown) | undefined,
+    args: readonly unknown[] | undefined,
+    loop: MinimalLoop,
+  ) {
     super(callback, args, loop);
     this._when = when;
     this._seq = 0;
@@ -125,14 +118,6 @@ export class TimerHandle extends Handle {
   /** The absolute time (on the loop's clock, seconds) the callback is scheduled for. */
   when(): number {
     return this._when;
-  }
-
-  /** Keeps the callback from running and removes it from the timer heap. */
-  override cancel(): void {
-    if (!this._cancelled) {
-      (this._loop as TimerOwner)._timerHandleCancelled(this);
-      super.cancel();
-    }
   }
 
   override toString(): string {

@@ -193,14 +193,7 @@ export class HostedRun {
       }
       while (left > 0) {
         const k = left < untilCheck ? left : untilCheck;
-        if (loop._debug) {
-          loop._runDebug(k);
-        } else {
-          for (let i = 0; i < k; i++) {
-            const handle = core.shift();
-            if (!handle._cancelled) handle._run();
-          }
-        }
+        loop._runReady(k);
         left -= k;
         untilCheck -= k;
         if (untilCheck <= 0) {

@@ -26,8 +26,8 @@
  * code. See lib/backend/layout.ts for the memory both sides share.
  */
 import { resolveBackend, createCore } from './backend/loader';
-import type { BackendName, ClockName, LoopCore } from './backend/core';
-import { describe, isCoroutine, type Coroutine } from './coroutines';
+import type { BackendName, Callback, ClockName, LoopCore } from './backend/core';
+import { callbackName, describe, isCoroutine, type Coroutine } from './coroutines';
 import {
   _getRunningLoop,
   _getSetLoop,
@@ -36,8 +36,9 @@ import {
   _setRunningLoop,
   _getEventLoop,
   _requireRunningLoop,
-  Handle,
-  TimerHandle,
+  NO_ARGS,
+  type Handle,
+  type TimerHandle,
   type ExceptionContext,
 } from './events';
 import { EventLoopError } from './exceptions';
@@ -105,7 +106,7 @@ export class Loop {
     if (debug !== undefined && typeof debug !== 'boolean') {
       throw new TypeError(`Loop: debug must be a boolean, got ${describe(debug)}`);
     }
-    this._core = createCore(resolveBackend(options?.backend), clock);
+    this._core = createCore(resolveBackend(options?.backend), clock, this);
     this._stopping = false;
     this._running = false;
     this._closed = false;
@@ -133,42 +134,65 @@ export class Loop {
   // -- scheduling ------------------------------------------------------------
 
   /** Schedules `callback(...args)` for the next iteration; callbacks run FIFO. */
-  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon(callback: Callback): Handle {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-    checkCallback(callback, 'callSoon');
-    const handle = new Handle(callback as (...args: any[]) => unknown, args, this);
-    this._core.pushReady(handle);
+    if (typeof callback !== 'function') checkCallback(callback, 'callSoon');
+    // `arguments`, not a rest parameter: no array is made for the common
+    // call with no arguments.
+    const n = arguments.length;
+    let args = NO_ARGS;
+    if (n > 1) {
+      const a: unknown[] = [];
+      for (let i = 1; i < n; i++) a.push(arguments[i]);
+      args = a;
+    }
+    const handle = this._core.soon(callback, args);
     if (this._hostedWake) this._hosted!._wake();
     return handle;
   }
 
   /** Schedules `callback(...args)` to run `delay` seconds from now. `Infinity` never fires. */
-  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    checkNumber(delay, 'delay', 'callLater');
-    return this._callAt(this._core.time() + delay, callback, args, 'callLater');
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater(delay: number, callback: Callback): TimerHandle {
+    if (typeof delay !== 'number' || delay !== delay) checkNumber(delay, 'delay', 'callLater');
+    return this._callAt(this._core.time() + delay, callback, arguments, 'callLater');
   }
 
   /** Schedules `callback(...args)` to run at loop time `when`. */
-  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
-    checkNumber(when, 'when', 'callAt');
-    return this._callAt(when, callback, args, 'callAt');
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt(when: number, callback: Callback): TimerHandle {
+    if (typeof when !== 'number' || when !== when) checkNumber(when, 'when', 'callAt');
+    return this._callAt(when, callback, arguments, 'callAt');
   }
 
-  /** @internal */
-  _callAt(when: number, callback: (...args: any[]) => unknown, args: unknown[], what: string): TimerHandle {
+  /** @internal `argv` is the caller's `arguments`: the callback's arguments start at index 2. */
+  _callAt(when: number, callback: Callback, argv: IArguments, what: string): TimerHandle {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-    checkCallback(callback, what);
-    const handle = new TimerHandle(when, callback, args, this);
-    this._core.addTimer(handle);
+    if (typeof callback !== 'function') checkCallback(callback, what);
+    const n = argv.length;
+    let args = NO_ARGS;
+    if (n > 2) {
+      const a: unknown[] = [];
+      for (let i = 2; i < n; i++) a.push(argv[i]);
+      args = a;
+    }
+    const handle = this._core.at(when, callback, args);
     if (this._hostedWake) this._hosted!._wake();
     return handle;
   }
 
-  /** @internal Called by TimerHandle.cancel(). */
-  _timerHandleCancelled(handle: TimerHandle): void {
-    if (!this._closed) this._core.cancelTimer(handle);
+  /** @internal Called by Handle.cancel() for a handle the core still holds a place for. */
+  _handleCancelled(handle: Handle): void {
+    if (this._closed) return;
+    this._core.cancel(handle);
     // A hosted loop waiting for this timer must not keep the process alive for it.
     if (this._hostedWake) this._hosted!._wake();
+  }
+
+  /** @internal The callback a handle stands for (for its toString). */
+  _handleCallback(handle: Handle): Callback | undefined {
+    return this._closed ? undefined : this._core.callbackOf(handle);
   }
 
   // -- futures and tasks -----------------------------------------------------
@@ -416,31 +440,64 @@ export class Loop {
     if (_getSetLoop() === this) _setEventLoop(null);
   }
 
-  /** @internal One iteration; returns how many ready handles it took. */
+  /** @internal One iteration; returns how many ready entries it took. */
   _runOnce(maxWait: number): number {
-    const core = this._core;
-    const n = core.collect(maxWait);
-    if (this._debug) {
-      this._runDebug(n);
-      return n;
-    }
-    for (let i = 0; i < n; i++) {
-      const handle = core.shift();
-      if (!handle._cancelled) handle._run();
-    }
+    const n = this._core.collect(maxWait);
+    this._runReady(n);
     return n;
   }
 
-  /** @internal `_runOnce`'s loop with slow-callback reports. */
-  _runDebug(n: number): void {
+  /**
+   * @internal Runs the next `n` ready entries: the one place that calls
+   * callbacks (runOnce, runForever and hosted slices all come here). A
+   * callback that throws goes to the exception handler; the others still run.
+   */
+  _runReady(n: number): void {
+    const core = this._core;
+    if (this._debug) {
+      this._runReadyDebug(n);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const cb = core.next();
+      if (cb === undefined) continue; // cancelled
+      const args = core.args;
+      try {
+        switch (args.length) {
+          case 0:
+            cb();
+            break;
+          case 1:
+            cb(args[0]);
+            break;
+          case 2:
+            cb(args[0], args[1]);
+            break;
+          default:
+            cb(...args);
+        }
+      } catch (exception) {
+        this._callbackFailed(cb, args, exception);
+      }
+    }
+  }
+
+  /** @internal `_runReady` with slow-callback reports (debug mode). */
+  _runReadyDebug(n: number): void {
     const core = this._core;
     for (let i = 0; i < n; i++) {
-      const handle = core.shift();
-      if (handle._cancelled) continue;
+      const cb = core.next();
+      if (cb === undefined) continue;
+      const args = core.args;
       const t0 = performance.now();
-      handle._run();
+      try {
+        cb(...args);
+      } catch (exception) {
+        this._callbackFailed(cb, args, exception);
+      }
       const dt = (performance.now() - t0) / 1000;
       if (dt >= this.slowCallbackDuration) {
+        const handle = core.currentHandle(cb, args);
         this.callExceptionHandler({
           message: `Executing ${handle} took ${dt.toFixed(3)} seconds`,
           handle,
@@ -448,6 +505,15 @@ export class Loop {
         });
       }
     }
+  }
+
+  /** @internal Reports a callback that threw, with its handle. */
+  _callbackFailed(cb: Callback, args: readonly unknown[], exception: unknown): void {
+    this.callExceptionHandler({
+      message: `Exception in callback ${callbackName(cb)}`,
+      exception,
+      handle: this._core.currentHandle(cb, args),
+    });
   }
 
   /** @internal */

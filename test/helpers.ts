@@ -2,8 +2,8 @@
  * Shared by the suites: the two backends every loop-level suite runs on, and
  * small helpers to make and drive loops.
  */
-import { afterEach } from 'vitest';
-import { Loop, setEventLoop, type LoopOptions } from '../lib/index';
+import { afterEach, expect } from 'vitest';
+import { Handle, Loop, TimerHandle, setEventLoop, type LoopOptions } from '../lib/index';
 
 /** Every loop-level suite runs `describe.each(BACKENDS)`. */
 export const BACKENDS = ['native', 'js'] as const;
@@ -34,4 +34,22 @@ export function captureErrors(loop: Loop): Array<Record<string, unknown>> {
     seen.push(ctx);
   });
   return seen;
+}
+
+/**
+ * The handle an exception or debug report names is the handle `callSoon` /
+ * `callLater` returned: the same object on the js core; on the native core,
+ * which keeps no object per callback, an equivalent one (same class, same
+ * callback name, same `when()`).
+ */
+export function expectReportedHandle(reported: unknown, returned: Handle, backend: Backend): void {
+  if (backend === 'js') {
+    expect(reported).toBe(returned);
+    return;
+  }
+  expect(reported).toBeInstanceOf(returned.constructor);
+  const r = reported as Handle;
+  expect(r.cancelled()).toBe(false);
+  if (returned instanceof TimerHandle) expect((r as TimerHandle).when()).toBe(returned.when());
+  expect(String(r)).toMatch(/^<(Timer)?Handle /);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { EventLoopError, Handle, Loop, TimerHandle, getRunningLoop } from '../lib/index';
-import { BACKENDS, captureErrors, makeLoop } from './helpers';
+import { BACKENDS, captureErrors, expectReportedHandle, makeLoop } from './helpers';
 
 describe.each(BACKENDS)('Loop (%s)', (backend) => {
   describe('callSoon', () => {
@@ -41,6 +41,41 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
       later = loop.callSoon(() => seen.push('later'));
       loop.runOnce();
       expect(seen).toEqual([]);
+    });
+
+    it('a handle cancelled after the ready queue grew still cancels its callback', () => {
+      const loop = makeLoop(backend);
+      const seen: number[] = [];
+      const first = loop.callSoon(() => seen.push(-1));
+      for (let i = 0; i < 5000; i++) loop.callSoon(() => seen.push(i));
+      first.cancel();
+      loop.runOnce();
+      expect(seen.length).toBe(5000);
+      expect(seen[0]).toBe(0);
+    });
+
+    it('cancelling a handle after its callback ran does not touch later callbacks', () => {
+      const loop = makeLoop(backend);
+      const seen: string[] = [];
+      const handles = [];
+      for (let round = 0; round < 3; round++) {
+        for (let i = 0; i < 1500; i++) handles.push(loop.callSoon(() => seen.push(`r${round}`)));
+        loop.runOnce();
+        // Every earlier handle is stale now: cancelling them must be a no-op.
+        for (const h of handles) h.cancel();
+      }
+      expect(seen.length).toBe(4500);
+    });
+
+    it("a pending handle's toString names its callback", () => {
+      const loop = makeLoop(backend);
+      const h = loop.callSoon(function namedCallback() {});
+      const t = loop.callLater(5, function timerCallback() {});
+      expect(String(h)).toBe('<Handle namedCallback>');
+      expect(String(t)).toMatch(/^<TimerHandle timerCallback when=/);
+      h.cancel();
+      expect(String(h)).toBe('<Handle cancelled>');
+      loop.runOnce();
     });
 
     it('keeps FIFO order across ring growth', () => {
@@ -485,7 +520,7 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
       expect(seen).toEqual(['after']);
       expect(errors).toHaveLength(1);
       expect(errors[0].exception).toBe(boom);
-      expect(errors[0].handle).toBe(h);
+      expectReportedHandle(errors[0].handle, h, backend);
       expect(errors[0].message).toMatch(/Exception in callback failing/);
     });
 
@@ -496,7 +531,7 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
         throw new TypeError('bad');
       });
       loop.runOnce();
-      expect(errors[0].handle).toBe(h);
+      expectReportedHandle(errors[0].handle, h, backend);
       expect(errors[0].exception).toBeInstanceOf(TypeError);
     });
 
@@ -587,7 +622,7 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
       loop.runOnce();
       expect(errors).toHaveLength(1);
       expect(errors[0].message).toMatch(/Executing .*slow.* took \d+\.\d+ seconds/);
-      expect(errors[0].handle).toBe(h);
+      expectReportedHandle(errors[0].handle, h, backend);
       expect(errors[0].exception).toBeUndefined();
     });
 

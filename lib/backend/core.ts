@@ -2,13 +2,18 @@
  * The contract between the Loop and its core. Two implementations keep it:
  * `JsCore` (pure TypeScript) and `NativeCore` (a thin wrapper over the C++
  * core). Everything above this line — Loop, Future, Task, the toolbox — is
- * written once; the cores own only the ready queue, the timer heap, the clock
- * and the wait for the next timer.
+ * written once; the cores own the ready queue, the timer heap, the clock and
+ * the wait for the next timer, and where a scheduled callback is kept.
  *
- * Both cores must produce the same observable sequence: ready handles FIFO,
+ * Both cores must produce the same observable sequence: ready callbacks FIFO,
  * due timers appended in (when, scheduling order), "due" meaning
  * `when < now + CLOCK_RESOLUTION` on the monotonic clock and `when <= now` on
  * the virtual one.
+ *
+ * Dispatch is split so that the loop stays the one place that calls
+ * callbacks: `next()` takes the oldest ready entry and hands back its
+ * callback (or undefined if it was cancelled) with its arguments in `args`;
+ * the loop calls it.
  */
 import type { Handle, TimerHandle } from '../events';
 
@@ -17,18 +22,23 @@ export type BackendName = 'native' | 'js';
 /** Which clock a loop reads. */
 export type ClockName = 'monotonic' | 'virtual';
 
+/** A scheduled callback. */
+export type Callback = (...args: any[]) => unknown;
+
 export interface LoopCore {
   readonly backend: BackendName;
   readonly clock: ClockName;
   /** The loop's time in seconds. */
   time(): number;
-  /** Appends a handle to the ready queue (callSoon). */
-  pushReady(handle: Handle): void;
-  /** Adds a timer, ordered by (`handle._when`, order of addTimer calls). */
-  addTimer(handle: TimerHandle): void;
-  /** The timer was cancelled: it must not stay in the heap. */
-  cancelTimer(handle: TimerHandle): void;
-  /** Handles in the ready queue. */
+  /** Appends `callback(...args)` to the ready queue (callSoon); returns its handle. */
+  soon(callback: Callback, args: readonly unknown[]): Handle;
+  /** Adds a timer, ordered by (`when`, order of `at` calls); returns its handle. */
+  at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle;
+  /** `handle.cancel()` was called on a handle with `_slot >= 0`: unschedule it. */
+  cancel(handle: Handle): void;
+  /** The callback a handle stands for, while it is scheduled (for messages). */
+  callbackOf(handle: Handle): Callback | undefined;
+  /** Entries in the ready queue (cancelled ones included). */
   readyCount(): number;
   /** The earliest live timer's deadline, or +Infinity when there is none. */
   nextWhen(): number;
@@ -36,11 +46,22 @@ export interface LoopCore {
    * The gathering step of one iteration: if nothing is ready and `maxWait > 0`,
    * wait up to `maxWait` seconds for the earliest timer (jump to it on the
    * virtual clock); then move every due timer to the ready queue. Returns the
-   * number of ready handles, which is what this iteration runs.
+   * number of ready entries, which is what this iteration runs.
    */
   collect(maxWait: number): number;
-  /** Removes and returns the oldest ready handle (only after collect counted it). */
-  shift(): Handle;
-  /** Drops every handle and timer and frees the memory (loop.close()). */
+  /**
+   * Takes the oldest ready entry (only after collect counted it): returns its
+   * callback, or undefined if it was cancelled; its arguments are then in `args`.
+   */
+  next(): Callback | undefined;
+  /** The arguments of the entry `next()` took last. */
+  args: readonly unknown[];
+  /**
+   * A handle for the entry `next()` took last, for exception and debug
+   * reports: the very object `soon`/`at` returned where the core keeps it
+   * (js), an equivalent one where it does not (native).
+   */
+  currentHandle(callback: Callback, args: readonly unknown[]): Handle;
+  /** Drops every callback and timer and frees the memory (loop.close()). */
   close(): void;
 }

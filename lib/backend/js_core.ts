@@ -1,7 +1,8 @@
 /**
  * The pure-TypeScript core: the fallback where the addon cannot load, the twin
  * every test runs against, and the honest baseline of every benchmark — so it
- * is tuned as carefully as the native one.
+ * is tuned as carefully as the native one, within asyncio's own design: the
+ * ready queue and the heap hold Handle objects.
  *
  *   ready  ring of Handle objects, power-of-two capacity, head + count,
  *          vacated slots set to undefined so the GC can reclaim them
@@ -10,16 +11,16 @@
  *
  * Cancelled timers leave the heap at once (asyncio compacts lazily; eager
  * removal keeps the heap exactly the live timers). Cancelled ready handles
- * stay in the ring and the loop skips them.
+ * stay in the ring and are skipped (their `_callback` is cleared).
  */
-import type { Handle, TimerHandle } from '../events';
+import { Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic, sleepSeconds } from './clock';
-import type { ClockName, LoopCore } from './core';
+import type { Callback, ClockName, LoopCore } from './core';
 import { CLOCK_RESOLUTION, READY_INITIAL_CAPACITY } from './layout';
 
 function makeRing(capacity: number): (Handle | undefined)[] {
-  const ring: (Handle | undefined)[] = [];
-  for (let i = 0; i < capacity; i++) ring.push(undefined);
+  const ring: (Handle | undefined)[] = new Array(capacity);
+  ring.fill(undefined);
   return ring;
 }
 
@@ -27,9 +28,13 @@ function earlier(a: TimerHandle, b: TimerHandle): boolean {
   return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
+const NONE: readonly unknown[] = Object.freeze([]);
+
 export class JsCore implements LoopCore {
   readonly backend = 'js' as const;
   readonly clock: ClockName;
+  args: readonly unknown[];
+  private readonly _loop: MinimalLoop;
   private _ring: (Handle | undefined)[];
   private _mask: number;
   private _head: number;
@@ -38,8 +43,10 @@ export class JsCore implements LoopCore {
   private _seq: number;
   private readonly _virtual: boolean;
   private _vnow: number;
+  private _current: Handle | null;
 
-  constructor(clock: ClockName) {
+  constructor(loop: MinimalLoop, clock: ClockName) {
+    this._loop = loop;
     this.clock = clock;
     this._virtual = clock === 'virtual';
     this._vnow = 0;
@@ -49,48 +56,63 @@ export class JsCore implements LoopCore {
     this._count = 0;
     this._heap = [];
     this._seq = 0;
+    this.args = NONE;
+    this._current = null;
   }
 
   time(): number {
     return this._virtual ? this._vnow : monotonic();
   }
 
-  pushReady(handle: Handle): void {
-    if (this._count > this._mask) this._grow();
-    this._ring[(this._head + this._count) & this._mask] = handle;
-    this._count++;
-  }
-
-  shift(): Handle {
-    const head = this._head;
-    const h = this._ring[head]!;
-    this._ring[head] = undefined;
-    this._head = (head + 1) & this._mask;
-    this._count--;
+  soon(callback: Callback, args: readonly unknown[]): Handle {
+    const h = new Handle(callback, args, this._loop);
+    this._push(h);
     return h;
   }
 
-  readyCount(): number {
-    return this._count;
-  }
-
-  addTimer(handle: TimerHandle): void {
-    handle._seq = this._seq++;
+  at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
+    const h = new TimerHandle(when, callback, args, this._loop);
+    h._seq = this._seq++;
     const heap = this._heap;
-    heap.push(handle);
-    this._siftUp(heap.length - 1, handle);
+    heap.push(h);
+    this._siftUp(heap.length - 1, h);
+    return h;
   }
 
-  cancelTimer(handle: TimerHandle): void {
+  cancel(handle: Handle): void {
+    // Only a timer still in the heap has a slot here (its heap index).
     const i = handle._slot;
-    if (i < 0) return; // already moved to the ready queue
     const heap = this._heap;
+    if (i < 0 || heap[i] !== handle) return;
     handle._slot = -1;
     const last = heap.pop()!;
     if (i < heap.length) {
       if (i > 0 && earlier(last, heap[(i - 1) >> 1])) this._siftUp(i, last);
       else this._siftDown(i, last);
     }
+  }
+
+  callbackOf(handle: Handle): Callback | undefined {
+    return handle._callback;
+  }
+
+  next(): Callback | undefined {
+    const head = this._head;
+    const h = this._ring[head]!;
+    this._ring[head] = undefined;
+    this._head = (head + 1) & this._mask;
+    this._count--;
+    this._current = h;
+    this.args = h._args!;
+    return h._callback;
+  }
+
+  currentHandle(): Handle {
+    return this._current!;
+  }
+
+  readyCount(): number {
+    return this._count;
   }
 
   nextWhen(): number {
@@ -111,10 +133,10 @@ export class JsCore implements LoopCore {
       }
     }
     if (this._virtual) {
-      while (heap.length > 0 && heap[0]._when <= now) this.pushReady(this._popTimer());
+      while (heap.length > 0 && heap[0]._when <= now) this._push(this._popTimer());
     } else {
       const end = now + CLOCK_RESOLUTION;
-      while (heap.length > 0 && heap[0]._when < end) this.pushReady(this._popTimer());
+      while (heap.length > 0 && heap[0]._when < end) this._push(this._popTimer());
     }
     return this._count;
   }
@@ -126,6 +148,14 @@ export class JsCore implements LoopCore {
     this._mask = 1;
     this._head = 0;
     this._count = 0;
+    this._current = null;
+    this.args = NONE;
+  }
+
+  private _push(h: Handle): void {
+    if (this._count > this._mask) this._grow();
+    this._ring[(this._head + this._count) & this._mask] = h;
+    this._count++;
   }
 
   private _popTimer(): TimerHandle {

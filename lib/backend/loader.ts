@@ -23,6 +23,7 @@
  * importing aioloop never loads a binary or warns.
  */
 import * as path from 'node:path';
+import type { MinimalLoop } from '../events';
 import type { BackendName, ClockName, LoopCore } from './core';
 import { JsCore } from './js_core';
 import { NativeCore, type NativeBinding } from './native_core';
@@ -94,6 +95,6 @@ export function resolveBackend(requested: unknown): BackendName {
 }
 
 /** Makes the core of a new loop. */
-export function createCore(backend: BackendName, clock: ClockName): LoopCore {
-  return backend === 'native' ? new NativeCore(binding!, clock) : new JsCore(clock);
+export function createCore(backend: BackendName, clock: ClockName, loop: MinimalLoop): LoopCore {
+  return backend === 'native' ? new NativeCore(binding!, loop, clock) : new JsCore(loop, clock);
 }

@@ -1,26 +1,43 @@
 /**
  * The TypeScript side of the native core.
  *
- * Callbacks stay here; C++ only sees slots (indices into `_handles`). The hot
- * operations touch shared typed arrays and never cross into C++:
+ * The ready queue is a ring of int32 entries in memory shared with C++
+ * (`_ring`): an entry is either a timer slot (>= 0) that C++ appended when
+ * the timer came due, or -1 for a callSoon entry, whose callback and
+ * arguments sit beside it in JS arrays at the same ring position
+ * (`_rcbs`, `_rargs`). Timers keep their callbacks in a slot table (struct of
+ * arrays: `_tcbs`, `_targs`, `_twhens`, `_tgens`); C++ only sees slots.
+ * The hot operations never cross into C++:
  *
- *   pushReady   _handles[slot] = h; ready[(head + count) & mask] = slot
- *   addTimer    ops += (when, slot)          (a flush crossing per 4096 ops)
- *   cancelTimer ops += (0, -slot - 1)
- *   shift       slot = ready[head]; h = _handles[slot]; free the slot
+ *   soon    ring[tail] = -1; rcbs/rargs[tail] = callback, args
+ *   at      slot = alloc(); tcbs/targs/twhens[slot] = ...; ops += (when, slot)
+ *           (a flush crossing per 4096 commands)
+ *   cancel  callSoon: rcbs[pos] = undefined;
+ *           timer: tcbs/targs[slot] = undefined; ops += (0, -slot - 1)
+ *   next    e = ring[head]: -1 -> take rcbs/rargs[head]; slot -> take tcbs/targs[slot]
+ *
+ * The handle `soon`/`at` returns only names its place (a callSoon handle:
+ * the absolute ring position in `_slot`, `_gen` = -1; a timer handle: its
+ * slot and the slot's generation); nothing keeps it. So a burst of a million
+ * callSoon calls leaves a million array entries, not a million live objects
+ * for the garbage collector to trace and promote — the main cost of the js
+ * core, which keeps asyncio's object per handle.
  *
  * `collect` crosses once, and only when timers exist or commands are pending:
  * C++ replays the commands into its heap, waits or jumps the clock, appends
- * due timers to the ring, and lists the slots of cancelled timers it dropped.
- * See layout.ts for the buffers and native/loop_core.h for the other side.
+ * due timer slots to the ring, and lists the slots of cancelled timers it
+ * dropped. See layout.ts for the buffers and native/loop_core.h for the other
+ * side.
  *
- * Slot lifetime: a slot is allocated when a handle is scheduled and freed when
- * the handle leaves the ring (shift) or when C++ reports its cancelled timer
- * removed from the heap — never both, since a timer is in exactly one place.
+ * Timer slot lifetime: allocated by `at`, freed when its entry leaves the ring
+ * (next) or when C++ reports the cancelled timer removed from its heap — never
+ * both, since a timer is in exactly one place. Freeing bumps the slot's
+ * generation, so a handle kept after its callback ran can no longer touch the
+ * slot's next tenant.
  */
-import type { Handle, TimerHandle } from '../events';
+import { Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic } from './clock';
-import type { ClockName, LoopCore } from './core';
+import type { Callback, ClockName, LoopCore } from './core';
 import {
   CTL_COUNT,
   CTL_HEAD,
@@ -52,23 +69,49 @@ export interface NativeBinding {
   layoutVersion: number;
 }
 
+/** Initial timer slot-table size; it doubles as needed. */
+const INITIAL_SLOTS = 1024;
+
+const NONE: readonly unknown[] = Object.freeze([]);
+
+/** Ring entry of a callSoon callback (whose callback sits in `_rcbs`). */
+const SOON = -1;
+
+function holeyArray<T>(n: number): (T | undefined)[] {
+  const a: (T | undefined)[] = new Array(n);
+  a.fill(undefined);
+  return a;
+}
+
 export class NativeCore implements LoopCore {
   readonly backend = 'native' as const;
   readonly clock: ClockName;
+  args: readonly unknown[];
+  private readonly _loop: MinimalLoop;
   private _raw: RawCore;
   private _ctl: Float64Array;
   private _ops: Float64Array;
   private _opsCount: number;
+  // The ready ring (shared with C++) and the callSoon callbacks beside it.
   private _ring: Int32Array;
+  private _rcbs: (Callback | undefined)[];
+  private _rargs: (readonly unknown[] | undefined)[];
   private _mask: number;
-  private _head: number;
+  private _head: number; // absolute position of the oldest entry
   private _count: number;
-  private _handles: (Handle | undefined)[];
+  // The timer slot table. A slot's callback is undefined once cancelled.
+  private _tcbs: (Callback | undefined)[];
+  private _targs: (readonly unknown[] | undefined)[];
+  private _twhens: Float64Array;
+  private _tgens: Int32Array;
   private _free: number[];
+  private _slots: number; // timer slots handed out so far (the table's high-water mark)
   private readonly _virtual: boolean;
   private _vnow: number;
+  private _curWhen: number;
 
-  constructor(binding: NativeBinding, clock: ClockName) {
+  constructor(binding: NativeBinding, loop: MinimalLoop, clock: ClockName) {
+    this._loop = loop;
     this.clock = clock;
     this._virtual = clock === 'virtual';
     this._vnow = 0;
@@ -78,11 +121,19 @@ export class NativeCore implements LoopCore {
     this._ops = new Float64Array(2 * OPS_CAPACITY);
     this._opsCount = 0;
     this._ring = new Int32Array(READY_INITIAL_CAPACITY);
+    this._rcbs = holeyArray(READY_INITIAL_CAPACITY);
+    this._rargs = holeyArray(READY_INITIAL_CAPACITY);
     this._mask = READY_INITIAL_CAPACITY - 1;
     this._head = 0;
     this._count = 0;
-    this._handles = [];
+    this._tcbs = [];
+    this._targs = [];
+    this._twhens = new Float64Array(INITIAL_SLOTS);
+    this._tgens = new Int32Array(INITIAL_SLOTS);
     this._free = [];
+    this._slots = 0;
+    this.args = NONE;
+    this._curWhen = NaN;
     this._raw.attach(this._ctl.buffer as ArrayBuffer, this._ring.buffer as ArrayBuffer, this._ops.buffer as ArrayBuffer);
   }
 
@@ -90,48 +141,105 @@ export class NativeCore implements LoopCore {
     return this._virtual ? this._vnow : monotonic();
   }
 
-  pushReady(handle: Handle): void {
-    const slot = this._alloc(handle);
+  soon(callback: Callback, args: readonly unknown[]): Handle {
     if (this._count > this._mask) this._grow();
-    this._ring[(this._head + this._count) & this._mask] = slot;
+    const pos = this._head + this._count;
+    const i = pos & this._mask;
+    this._ring[i] = SOON;
+    this._rcbs[i] = callback;
+    this._rargs[i] = args;
     this._count++;
-  }
-
-  shift(): Handle {
-    const head = this._head;
-    const slot = this._ring[head];
-    this._head = (head + 1) & this._mask;
-    this._count--;
-    const h = this._handles[slot]!;
-    this._handles[slot] = undefined;
-    this._free.push(slot);
-    h._slot = -1;
+    const h = new Handle(undefined, undefined, this._loop);
+    h._slot = pos;
+    h._gen = -1;
     return h;
   }
 
-  readyCount(): number {
-    return this._count;
-  }
-
-  addTimer(handle: TimerHandle): void {
-    const slot = this._alloc(handle);
-    handle._slot = slot;
+  at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
+    let slot: number;
+    if (this._free.length > 0) {
+      slot = this._free.pop()!;
+      this._tcbs[slot] = callback;
+      this._targs[slot] = args;
+    } else {
+      slot = this._slots++;
+      if (slot === this._tgens.length) this._growSlots();
+      this._tcbs.push(callback);
+      this._targs.push(args);
+    }
+    this._twhens[slot] = when;
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
-    this._ops[i] = handle._when;
+    this._ops[i] = when;
     this._ops[i + 1] = slot;
+    const h = new TimerHandle(when, undefined, undefined, this._loop);
+    h._slot = slot;
+    h._gen = this._tgens[slot];
+    return h;
   }
 
-  cancelTimer(handle: TimerHandle): void {
+  cancel(handle: Handle): void {
     const slot = handle._slot;
-    if (slot < 0) return;
-    // The slot stays allocated until C++ says it dropped the timer (or the
-    // handle leaves the ready ring, if it was already due).
-    handle._slot = -1;
+    if (handle._gen === -1) {
+      // A callSoon entry: still in the ring if not yet taken.
+      if (slot >= this._head && slot < this._head + this._count) {
+        const i = slot & this._mask;
+        this._rcbs[i] = undefined;
+        this._rargs[i] = undefined;
+      }
+      return;
+    }
+    if (slot >= this._slots || this._tgens[slot] !== handle._gen || this._tcbs[slot] === undefined) return;
+    this._tcbs[slot] = undefined;
+    this._targs[slot] = undefined;
+    // Drop it from the heap. The slot stays taken until C++ says it dropped
+    // it (or its entry leaves the ring, if it was already due).
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
     this._ops[i] = 0;
     this._ops[i + 1] = -slot - 1;
+  }
+
+  callbackOf(handle: Handle): Callback | undefined {
+    const slot = handle._slot;
+    if (handle._gen === -1) {
+      return slot >= this._head && slot < this._head + this._count ? this._rcbs[slot & this._mask] : undefined;
+    }
+    if (slot < 0 || slot >= this._slots || this._tgens[slot] !== handle._gen) return undefined;
+    return this._tcbs[slot];
+  }
+
+  next(): Callback | undefined {
+    const i = this._head & this._mask;
+    this._head++;
+    this._count--;
+    const slot = this._ring[i];
+    let cb: Callback | undefined;
+    if (slot === SOON) {
+      cb = this._rcbs[i];
+      this.args = this._rargs[i]!;
+      this._rcbs[i] = undefined;
+      this._rargs[i] = undefined;
+      this._curWhen = NaN;
+    } else {
+      cb = this._tcbs[slot];
+      this.args = this._targs[slot]!;
+      this._curWhen = this._twhens[slot];
+      this._tcbs[slot] = undefined;
+      this._targs[slot] = undefined;
+      this._tgens[slot]++;
+      this._free.push(slot);
+    }
+    return cb;
+  }
+
+  currentHandle(callback: Callback, args: readonly unknown[]): Handle {
+    const when = this._curWhen;
+    return when === when ? new TimerHandle(when, callback, args, this._loop) : new Handle(callback, args, this._loop);
+  }
+
+  readyCount(): number {
+    return this._count;
   }
 
   nextWhen(): number {
@@ -143,7 +251,7 @@ export class NativeCore implements LoopCore {
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
-    ctl[CTL_HEAD] = this._head;
+    ctl[CTL_HEAD] = this._head & this._mask;
     ctl[CTL_COUNT] = this._count;
     ctl[CTL_OPS] = this._opsCount;
     this._opsCount = 0;
@@ -155,7 +263,7 @@ export class NativeCore implements LoopCore {
       // same `now`, in the same iteration.
       this._count = count;
       this._grow();
-      ctl[CTL_HEAD] = this._head;
+      ctl[CTL_HEAD] = this._head & this._mask;
       ctl[CTL_COUNT] = this._count;
       ctl[CTL_OPS] = 0;
       count = this._raw.collect(ctl[CTL_NOW], 0, this._virtual);
@@ -167,27 +275,32 @@ export class NativeCore implements LoopCore {
 
   close(): void {
     this._raw.close();
-    this._handles = [];
+    this._tcbs = [];
+    this._targs = [];
+    this._twhens = new Float64Array(0);
+    this._tgens = new Int32Array(0);
     this._free = [];
+    this._slots = 0;
     this._ring = new Int32Array(2);
+    this._rcbs = holeyArray(2);
+    this._rargs = holeyArray(2);
     this._mask = 1;
     this._head = 0;
     this._count = 0;
     this._opsCount = 0;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
+    this.args = NONE;
   }
 
-  private _alloc(handle: Handle): number {
-    const free = this._free;
-    if (free.length > 0) {
-      const slot = free.pop()!;
-      this._handles[slot] = handle;
-      return slot;
-    }
-    const slot = this._handles.length;
-    this._handles.push(handle);
-    return slot;
+  private _growSlots(): void {
+    const n = this._tgens.length * 2;
+    const gens = new Int32Array(n);
+    gens.set(this._tgens);
+    this._tgens = gens;
+    const whens = new Float64Array(n);
+    whens.set(this._twhens);
+    this._twhens = whens;
   }
 
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
@@ -204,19 +317,34 @@ export class NativeCore implements LoopCore {
     const ops = this._ops;
     for (let i = 0; i < n; i++) {
       const slot = ops[i];
-      this._handles[slot] = undefined;
+      this._tgens[slot]++;
       this._free.push(slot);
     }
   }
 
+  /**
+   * Doubles the ring. Entries keep their absolute positions (a position p
+   * lives at p & mask), so handles naming a position stay valid.
+   */
   private _grow(): void {
-    const old = this._ring;
-    const cap = old.length;
-    const ring = new Int32Array(cap * 2);
-    for (let i = 0; i < this._count; i++) ring[i] = old[(this._head + i) & this._mask];
+    const cap = this._ring.length * 2;
+    const mask = cap - 1;
+    const ring = new Int32Array(cap);
+    const rcbs = holeyArray<Callback>(cap);
+    const rargs = holeyArray<readonly unknown[]>(cap);
+    const oldMask = this._mask;
+    for (let k = 0; k < this._count; k++) {
+      const p = this._head + k;
+      const from = p & oldMask;
+      const to = p & mask;
+      ring[to] = this._ring[from];
+      rcbs[to] = this._rcbs[from];
+      rargs[to] = this._rargs[from];
+    }
     this._ring = ring;
-    this._mask = cap * 2 - 1;
-    this._head = 0;
+    this._rcbs = rcbs;
+    this._rargs = rargs;
+    this._mask = mask;
     this._raw.setReady(ring.buffer as ArrayBuffer);
   }
 }
