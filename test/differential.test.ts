@@ -53,9 +53,9 @@ describe('differential: native vs js on the virtual clock', () => {
     // something: each kind must have happened many times over the run.
     const kinds = [
       'soon', 'later', 'at', 'cancel', 'throw', 'stop', 'close', 'reenter',
-      'future', 'resolve', 'reject', 'cancelFuture', 'onDone', 'task', 'cancelTask',
+      'future', 'resolve', 'reject', 'cancelFuture', 'onDone', 'task', 'cancelTask', 'burst',
       'callback', 'done callback', 'handler', 'misuse error', 'phase error',
-      'task done', 'task cancelled', 'task caught cancel',
+      'task done', 'task cancelled', 'task caught cancel', 'iteration over 1024',
     ];
     const minimum = Math.floor(RUNS / 100);
     const rare = kinds.filter((k) => (coverage[k] ?? 0) < minimum);

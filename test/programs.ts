@@ -38,7 +38,8 @@ export type Act =
   | { op: 'cancelFuture'; future: number }
   | { op: 'onDone'; future: number; body: Act[] }
   | { op: 'task'; catches: Catches; steps: Step[] }
-  | { op: 'cancelTask'; task: number; msg: boolean };
+  | { op: 'cancelTask'; task: number; msg: boolean }
+  | { op: 'burst'; kind: 'soon' | 'later' | 'at'; count: number; spread: number; cancelEvery: number };
 
 /** What a task's coroutine catches: nothing, errors other than cancellation, or everything. */
 export type Catches = 'none' | 'errors' | 'all';
@@ -73,6 +74,14 @@ const WHEN = fc.oneof(
   fc.integer({ min: 0, max: 24 }).map((n) => n / 4),
 );
 const REF = fc.nat({ max: 15 });
+// Bursts cross the native core's capacity edges: the ready ring starts at
+// 1024 slots (READY_INITIAL_CAPACITY) and the command buffer holds 4096 timer
+// operations (OPS_CAPACITY), so these counts make the ring grow, the command
+// buffer flush mid-iteration, and more timers come due than the ring holds.
+const BURST_COUNT = fc.oneof(
+  fc.constantFrom(1023, 1024, 1025, 2048, 2049, 4095, 4096, 4097),
+  fc.integer({ min: 1, max: 5000 }),
+);
 
 /** Deepest nesting of callbacks-in-callbacks (and tasks-in-callbacks). */
 const MAX_DEPTH = 4;
@@ -107,6 +116,16 @@ const arbs = fc.letrec<{ act: Act; body: Act[]; step: Step; steps: Step[] }>((ti
       }),
     },
     { weight: 4, arbitrary: fc.record({ op: fc.constant('cancelTask'), task: REF, msg: fc.boolean() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('burst'),
+        kind: fc.constantFrom('soon', 'later', 'at'),
+        count: BURST_COUNT,
+        spread: fc.nat({ max: 3 }),
+        cancelEvery: fc.nat({ max: 3 }),
+      }),
+    },
   ) as fc.Arbitrary<Act>,
   step: fc.oneof(
     { depthIdentifier: 'program', withCrossShrink: true },
@@ -200,6 +219,7 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
   loop._runOnce = function (maxWait: number): number {
     iteration++;
     const n = runOnceOriginal.call(this, maxWait);
+    if (n > 1024) count('iteration over 1024');
     note(`iteration took ${n}`);
     return n;
   };
@@ -340,6 +360,24 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
           count(t.cancelled() ? 'task cancelled' : 'task done');
           note(`${name} done: ${outcome(t)}`);
         });
+        return;
+      }
+      case 'burst': {
+        // Many leaf callbacks at once; deadlines cycle over `spread + 1`
+        // values a quarter second apart, so most of them tie.
+        const label = `b${++serial}`;
+        const base = loop.time();
+        const made: Handle[] = [];
+        for (let i = 0; i < act.count; i++) {
+          const callback = () => note(`run ${label}#${i}`);
+          const offset = act.spread === 0 ? 0 : (i % (act.spread + 1)) / 4;
+          if (act.kind === 'soon') made.push(loop.callSoon(callback));
+          else if (act.kind === 'later') made.push(loop.callLater(offset, callback));
+          else made.push(loop.callAt(base + offset, callback));
+          if (act.cancelEvery > 0 && i % (act.cancelEvery + 1) === 0) made[made.length - 1].cancel();
+        }
+        handles.push(...made);
+        made.forEach((h, i) => labels.set(h, `${label}#${i}`));
         return;
       }
       case 'cancelTask': {
