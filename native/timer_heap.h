@@ -36,13 +36,20 @@ class TimerHeap {
 
   // Ensures the position index can hold `slot`. Returns false if growing it
   // would need an absurd allocation (the caller rejects the slot).
-  bool reserve_slot(int32_t slot) {
+  //
+  // The wrapper hands out slots densely over every live handle, ready or
+  // timer, so an honest slot is below (timers indexed here) + (handles in its
+  // ready ring) + (timers still in the command buffer). `ready_capacity`
+  // bounds the middle term: the ring always holds every ready handle. Without
+  // it, a timer scheduled behind tens of thousands of ready callbacks got a
+  // slot the table refused, and was lost.
+  bool reserve_slot(int32_t slot, size_t ready_capacity) {
     if (slot < 0) return false;
     size_t need = static_cast<size_t>(slot) + 1;
     if (need <= pos_.size()) return true;
-    // Slots are handed out densely by the wrapper; a slot far beyond the
-    // current table is garbage, not a reason to allocate gigabytes.
-    if (need > pos_.size() * 2 + kSlotSlack) return false;
+    // A slot far beyond that bound is garbage, not a reason to allocate
+    // gigabytes.
+    if (need > pos_.size() * 2 + ready_capacity + kSlotSlack) return false;
     size_t cap = pos_.size() < 1024 ? 1024 : pos_.size();
     while (cap < need) cap *= 2;
     pos_.resize(cap, kAbsent);
@@ -95,7 +102,8 @@ class TimerHeap {
   }
 
  private:
-  // Slack for the first allocation and for slots handed out ahead of use.
+  // Slack for the first allocation and for slots handed out ahead of use
+  // (at least one full command buffer of new timers: kOpsCapacity).
   static constexpr size_t kSlotSlack = 1 << 16;
 
   static bool less(const TimerEntry& a, const TimerEntry& b) {
