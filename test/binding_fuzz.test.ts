@@ -16,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { loadNative, nativeLoadError } from '../lib/backend/loader';
 import type { NativeBinding, RawCore } from '../lib/backend/native_core';
 import { CTL_COUNT, CTL_HEAD, CTL_OPS, CTL_SIZE, CTL_TIMERS, OPS_CAPACITY } from '../lib/backend/layout';
+import { exposeGc } from './gc';
 
 const SEED = 7_7007;
 /** Random calls per property; each is microseconds, so the file stays well under a second. */
@@ -284,13 +285,3 @@ describe('raw native binding under random input', () => {
     expect(codes).toEqual([1, 1, 1]);
   });
 });
-
-/** `global.gc` without a command-line flag (the trick Jest's leak detector uses). */
-function exposeGc(): () => void {
-  const g = globalThis as { gc?: () => void };
-  if (typeof g.gc === 'function') return g.gc;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('node:v8').setFlagsFromString('--expose-gc');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('node:vm').runInNewContext('gc') as () => void;
-}
