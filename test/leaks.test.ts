@@ -45,9 +45,9 @@ function* parked(fut: Future<unknown>, payload: object): Coroutine<unknown> {
  */
 function schedulePending(loop: Loop, t: Tracker): void {
   for (let i = 0; i < EACH; i++) {
-    const h = loop.callSoon(t.track(() => {}, `soon cb ${i}`), t.track({}, `soon arg ${i}`));
+    const h = loop.callSoon(t.track((_arg: object) => {}, `soon cb ${i}`), t.track({}, `soon arg ${i}`));
     t.track(h, `soon handle ${i}`);
-    t.track(loop.callLater(10 + i, t.track(() => {}, `later cb ${i}`), t.track({}, `later arg ${i}`)), `later handle ${i}`);
+    t.track(loop.callLater(10 + i, t.track((_arg: object) => {}, `later cb ${i}`), t.track({}, `later arg ${i}`)), `later handle ${i}`);
     t.track(loop.callAt(Infinity, t.track(() => {}, `never cb ${i}`)), `never handle ${i}`);
     const fut = t.track(loop.createFuture(), `future ${i}`);
     fut.addDoneCallback(t.track(() => {}, `done cb ${i}`));
@@ -85,7 +85,7 @@ describe.each(BACKENDS)('references (%s)', (backend) => {
     const loop = makeLoop(backend, { clock: 'virtual' });
     ((): void => {
       for (let i = 0; i < EACH; i++) {
-        t.track(loop.callSoon(t.track(() => {}, `soon cb ${i}`), t.track({}, `arg ${i}`)), `soon handle ${i}`);
+        t.track(loop.callSoon(t.track((_arg: object) => {}, `soon cb ${i}`), t.track({}, `arg ${i}`)), `soon handle ${i}`);
         t.track(loop.callLater(i / 10, t.track(() => {}, `timer cb ${i}`)), `timer handle ${i}`);
         const fut = loop.createFuture();
         fut.addDoneCallback(t.track(() => {}, `done cb ${i}`));
@@ -104,7 +104,7 @@ describe.each(BACKENDS)('references (%s)', (backend) => {
     const loop = makeLoop(backend, { clock: 'virtual' });
     ((): void => {
       for (let i = 0; i < EACH; i++) {
-        const h = loop.callLater(3600, t.track(() => {}, `cb ${i}`), t.track({}, `arg ${i}`));
+        const h = loop.callLater(3600, t.track((_arg: object) => {}, `cb ${i}`), t.track({}, `arg ${i}`));
         t.track(h, `handle ${i}`);
         h.cancel();
       }

@@ -236,7 +236,7 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
     note(`handler: ${ctx.message} | ${ctx.exception === undefined ? '-' : errText(ctx.exception)} | ${handle}`);
   });
 
-  const schedule = (act: Act & { body: Act[] }): void => {
+  const schedule = (act: Extract<Act, { op: 'soon' | 'later' | 'at' }>): void => {
     const label = `c${++serial}`;
     const callback = () => {
       count('callback');
