@@ -68,7 +68,10 @@ if ! (cd "$stage" && CXXFLAGS="$flags" CFLAGS="$flags" LDFLAGS="-fsanitize=addre
   exit 1
 fi
 addon="$stage/build/Release/aioloop.node"
-if ! ldd "$addon" | grep -q libasan || ! nm -D "$addon" | grep -q __ubsan_handle; then
+# (Captured first: with pipefail, `grep -q` closing the pipe early would fail it.)
+linked=$(ldd "$addon")
+symbols=$(nm -D "$addon")
+if ! grep -q libasan <<<"$linked" || ! grep -q __ubsan_handle <<<"$symbols"; then
   echo "asan: $addon is not instrumented (no libasan / no __ubsan_handle symbols)"
   exit 1
 fi
@@ -76,6 +79,8 @@ fi
 export LD_PRELOAD="$libasan:$libubsan${LD_PRELOAD:+:$LD_PRELOAD}"
 export ASAN_OPTIONS="detect_leaks=0:halt_on_error=1:abort_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:abort_on_error=1"
+# Ten times the normal run's random binding calls: this is where they count.
+export AIOLOOP_FUZZ_CALLS="${AIOLOOP_FUZZ_CALLS:-30000}"
 log="$stage/test.log"
 echo "asan: running ${existing[*]}"
 (cd "$stage" && npx vitest run "${existing[@]}") 2>&1 | tee "$log"
