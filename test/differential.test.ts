@@ -1,8 +1,8 @@
 /**
- * Differential property tests: random programs (test/programs.ts) run on the
- * native core and on the js core, both on the virtual clock, must produce
- * identical traces — which callback ran, in which iteration, at which loop
- * time, and every exception-handler report.
+ * Differential property tests: random programs (test/programs.ts), run by
+ * test/run_program.ts on the native core and on the js core, both on the
+ * virtual clock, must produce identical traces — which callback ran, in which
+ * iteration, at which loop time, and every exception-handler report.
  *
  * Seeded and reproducible. AIOLOOP_DIFF_SEED picks the seed and
  * AIOLOOP_DIFF_RUNS the number of programs (`npm run test:soak` runs
@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Loop } from '../lib/index';
 import type { Handle } from '../lib/events';
-import { programs, runProgram, type Coverage, type Program } from './programs';
+import { programs, type Program } from './programs';
+import { runProgram, type Coverage } from './run_program';
 
 /** The fixed seed of the normal run (any integer; printed on failure). */
 const DEFAULT_SEED = 7_2024;
