@@ -47,7 +47,7 @@ Status LoopCore::ApplyOps(const SharedViews& v) {
     double when = v.ops[2 * i];
     int32_t code = static_cast<int32_t>(v.ops[2 * i + 1]);
     if (code >= 0) {
-      if (heap_.contains(code) || !heap_.reserve_slot(code)) {
+      if (heap_.contains(code) || !heap_.reserve_slot(code, v.ready_capacity)) {
         status = Status::Range("timer slot is already scheduled or out of range");
         continue;
       }

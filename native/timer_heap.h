@@ -50,12 +50,18 @@ class TimerHeap {
 
   // Ensures the position index can hold `slot`. Returns false for a slot the
   // heap cannot hold, or one so far beyond the current table that growing to
-  // it would be an absurd allocation (the wrapper hands out slots densely).
-  bool reserve_slot(int32_t slot) {
+  // it would be an absurd allocation (the caller rejects the slot).
+  //
+  // The wrapper hands out timer slots densely, so an honest slot is below
+  // (timers indexed here) + (due timers still in its ready ring) + (timers
+  // still in the command buffer). `ready_capacity` bounds the middle term and
+  // kSlotSlack the last. Without the ring term, a burst of due timers behind
+  // tens of thousands of ready callbacks got slots the table refused.
+  bool reserve_slot(int32_t slot, size_t ready_capacity) {
     if (slot < 0 || slot > kMaxSlot) return false;
     size_t need = static_cast<size_t>(slot) + 1;
     if (need <= pos_.size()) return true;
-    if (need > pos_.size() * 2 + kSlotSlack) return false;
+    if (need > pos_.size() * 2 + ready_capacity + kSlotSlack) return false;
     size_t cap = pos_.size() < 1024 ? 1024 : pos_.size();
     while (cap < need) cap *= 2;
     pos_.resize(cap, kAbsent);
@@ -110,7 +116,8 @@ class TimerHeap {
 
  private:
   static constexpr size_t kArity = 4;
-  // Slack for the first allocation and for slots handed out ahead of use.
+  // Slack for the first allocation and for slots handed out ahead of use
+  // (at least one full command buffer of new timers: kOpsCapacity).
   static constexpr size_t kSlotSlack = 1 << 16;
 
   static bool less(const TimerEntry& a, const TimerEntry& b) {
