@@ -109,19 +109,26 @@ describe('differential: native vs js on the virtual clock', () => {
     [
       'keeps cancelled timers in its heap (time still jumps to them)',
       (loop) => {
-        loop._core.cancelTimer = () => {};
+        loop._core.cancel = () => {};
       },
     ],
     [
       'runs each iteration\'s batch in reverse order',
       (loop) => {
-        const core = loop._core;
+        // The js core's ring of Handle objects, reversed in place after collect.
+        const core = loop._core as unknown as {
+          collect(maxWait: number): number;
+          _ring: (Handle | undefined)[];
+          _head: number;
+          _mask: number;
+        };
         const collect = core.collect.bind(core);
         core.collect = (maxWait: number) => {
           const n = collect(maxWait);
-          const batch: Handle[] = [];
-          for (let i = 0; i < n; i++) batch.push(core.shift());
-          for (const h of batch.reverse()) core.pushReady(h);
+          const batch: (Handle | undefined)[] = [];
+          for (let i = 0; i < n; i++) batch.push(core._ring[(core._head + i) & core._mask]);
+          batch.reverse();
+          for (let i = 0; i < n; i++) core._ring[(core._head + i) & core._mask] = batch[i];
           return n;
         };
       },

@@ -62,10 +62,15 @@ describe.each(BACKENDS)('references (%s)', (backend) => {
     schedulePending(loop, t);
     loop.runOnce(); // tasks park; ready callbacks run (and may go)
     await collectUntil(() => false);
-    // Still pending, so none of these may have been collected.
-    const pending = t.labels.filter((l) => /^(later|never|future|task|done cb)/.test(l));
+    // Still pending, so none of these may have been collected. (The native
+    // core keeps the callback, not the handle object: a handle nobody holds
+    // may go, and its callback must still be there.)
+    const keptHandles = backend === 'js';
+    const pending = t.labels.filter(
+      (l) => /^(later|never|future|task|done cb)/.test(l) && (keptHandles || !/handle/.test(l)),
+    );
     expect(pending.filter((l) => t.collected.has(l))).toEqual([]);
-    expect(pending.length).toBe(EACH * 9);
+    expect(pending.length).toBe(keptHandles ? EACH * 9 : EACH * 7);
   });
 
   it('closing a loop releases every callback, argument, handle, Future and Task', async () => {

@@ -58,7 +58,9 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
   tamper?.(loop);
   const trace: string[] = [];
   const handles: Handle[] = [];
-  const labels = new Map<Handle, string>();
+  // Labels by callback: a reported handle is the returned object on the js
+  // core and an equivalent one (same callback) on the native core.
+  const labels = new Map<unknown, string>();
   const futures: Future<unknown>[] = [];
   const tasks: Task<unknown>[] = [];
   let iteration = 0;
@@ -87,7 +89,8 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
     // the deterministic trace.
     if (/never retrieved|destroyed but it is pending/.test(ctx.message)) return;
     count('handler');
-    const handle = ctx.handle === undefined ? '-' : (labels.get(ctx.handle) ?? 'internal');
+    const handle =
+      ctx.handle === undefined ? '-' : (labels.get(ctx.handle) ?? labels.get(ctx.handle._callback) ?? 'internal');
     note(`handler: ${ctx.message} | ${ctx.exception === undefined ? '-' : errText(ctx.exception)} | ${handle}`);
   });
 
@@ -104,6 +107,7 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
     else handle = loop.callAt(act.when, callback);
     handles.push(handle);
     labels.set(handle, label);
+    labels.set(callback, label);
   };
 
   function* coroutine(name: string, catches: Catches, steps: Step[]): Generator<unknown, string, any> {
