@@ -27,6 +27,14 @@ export interface MinimalLoop {
   getDebug(): boolean;
 }
 
+/**
+ * @internal A loop with aioloop's quiet scheduling path (our Loop): Future
+ * and Task use it when present, and plain `callSoon` otherwise.
+ */
+export interface QuietLoop extends MinimalLoop {
+  _soon(callback: (...args: any[]) => unknown, args: readonly unknown[]): void;
+}
+
 /** @internal The one empty argument list shared by every callback that takes none. */
 export const NO_ARGS: readonly unknown[] = Object.freeze([]);
 

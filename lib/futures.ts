@@ -20,7 +20,7 @@
  * can `await fut` while the loop runs in hosted mode.
  */
 import { describe } from './coroutines';
-import { _getEventLoop, type MinimalLoop } from './events';
+import { _getEventLoop, type MinimalLoop, type QuietLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 
 /** @internal */ export const PENDING = 0;
@@ -213,7 +213,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(callback)}`);
     }
     if (this._state !== PENDING) {
-      this._loop.callSoon(callback, this);
+      const loop = this._loop as QuietLoop;
+      if (loop._soon !== undefined) loop._soon(callback, [this]);
+      else loop.callSoon(callback, this);
     } else if (this._callbacks === null) {
       this._callbacks = [callback];
     } else {
@@ -279,8 +281,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;
-    const loop = this._loop;
-    for (let i = 0; i < cbs.length; i++) loop.callSoon(cbs[i], this);
+    const loop = this._loop as QuietLoop;
+    if (loop._soon !== undefined) {
+      const args = [this]; // read-only for the loop: one array serves every callback
+      for (let i = 0; i < cbs.length; i++) loop._soon(cbs[i], args);
+    } else {
+      for (let i = 0; i < cbs.length; i++) loop.callSoon(cbs[i], this);
+    }
   }
 
   /** @internal The CancelledError that result()/exception() throw. */

@@ -152,6 +152,16 @@ export class Loop {
     return handle;
   }
 
+  /**
+   * @internal `callSoon` for aioloop's own callbacks (Future done-callbacks,
+   * Task steps): trusted arguments, and no Handle, which nobody would hold.
+   */
+  _soon(callback: Callback, args: readonly unknown[]): void {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    this._core.soonQuiet(callback, args);
+    if (this._hostedWake) this._hosted!._wake();
+  }
+
   /** Schedules `callback(...args)` to run `delay` seconds from now. `Infinity` never fires. */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   callLater(delay: number, callback: Callback): TimerHandle {

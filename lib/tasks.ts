@@ -19,7 +19,7 @@
  * on; `cancelling()` counts the requests and `uncancel()` takes one back.
  */
 import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type MinimalLoop } from './events';
+import { _getEventLoop, _getRunningLoop, _requireRunningLoop, NO_ARGS, type MinimalLoop, type QuietLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
 
@@ -127,7 +127,7 @@ export class Task<T = unknown> extends Future<T> {
       this._step(false, undefined);
       return;
     }
-    this._loop.callSoon(this._stepCb);
+    this._scheduleStep();
     _trackTask(this as Task<unknown>);
   }
 
@@ -264,10 +264,17 @@ export class Task<T = unknown> extends Future<T> {
       }
     } else if (yielded === undefined) {
       // A bare `yield` gives the loop one turn.
-      loop.callSoon(this._stepCb);
+      this._scheduleStep();
     } else {
       loop.callSoon(this._stepCb, true, new TypeError(`Task got bad yield: ${describe(yielded)}`));
     }
+  }
+
+  /** @internal Schedules the next plain step (on our Loop, without making a Handle). */
+  _scheduleStep(): void {
+    const loop = this._loop as QuietLoop;
+    if (loop._soon !== undefined) loop._soon(this._stepCb, NO_ARGS);
+    else loop.callSoon(this._stepCb);
   }
 
   /** @internal The awaited Future is done: resume with its result or error. */

@@ -70,6 +70,10 @@ export class JsCore implements LoopCore {
     return h;
   }
 
+  soonQuiet(callback: Callback, args: readonly unknown[]): void {
+    this._push(new Handle(callback, args, this._loop));
+  }
+
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
     const h = new TimerHandle(when, callback, args, this._loop);
     h._seq = this._seq++;

@@ -155,6 +155,15 @@ export class NativeCore implements LoopCore {
     return h;
   }
 
+  soonQuiet(callback: Callback, args: readonly unknown[]): void {
+    if (this._count > this._mask) this._grow();
+    const i = (this._head + this._count) & this._mask;
+    this._ring[i] = SOON;
+    this._rcbs[i] = callback;
+    this._rargs[i] = args;
+    this._count++;
+  }
+
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
     let slot: number;
     if (this._free.length > 0) {
