@@ -18,9 +18,10 @@ import { monotonic, sleepSeconds } from './clock';
 import type { Callback, ClockName, LoopCore } from './core';
 import { CLOCK_RESOLUTION, READY_INITIAL_CAPACITY } from './layout';
 
+/** A ring of n empty places (filled by index: the fastest way measured). */
 function makeRing(capacity: number): (Handle | undefined)[] {
   const ring: (Handle | undefined)[] = new Array(capacity);
-  ring.fill(undefined);
+  for (let i = 0; i < capacity; i++) ring[i] = undefined;
   return ring;
 }
 
