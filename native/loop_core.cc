@@ -17,7 +17,7 @@ constexpr double kMaxSlot = 2147483646.0;  // slots and ~slots fit in int32 (the
 
 }  // namespace
 
-void LoopCore::PublishHeap(const SharedViews& v) const {
+void LoopCore::PublishHeap(const SharedViews& v) {
   v.ctl[kCtlTimers] = static_cast<double>(heap_.size());
   v.ctl[kCtlNextWhen] = heap_.empty()
                             ? std::numeric_limits<double>::infinity()

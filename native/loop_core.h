@@ -65,7 +65,7 @@ class LoopCore {
 
  private:
   Status ApplyOps(const SharedViews& v);
-  void PublishHeap(const SharedViews& v) const;
+  void PublishHeap(const SharedViews& v);
 
   TimerHeap heap_;
   uint64_t next_seq_ = 0;

@@ -13,7 +13,14 @@
 // - four children per node: half the depth of a binary heap, and the four
 //   children of a node share one 64-byte cache line;
 // - sifting moves a hole and writes the moving entry once (as Node's
-//   priority_queue.js does) instead of swapping at every level.
+//   priority_queue.js does) instead of swapping at every level;
+// - a cancelled timer below the top is not sifted out: its entry becomes a
+//   tombstone (its slot bits set to kDeadSlot, so its slot is free for reuse
+//   at once) and is dropped when the top is next looked at, or when
+//   tombstones pass half the heap and it is rebuilt in O(n) (asyncio's
+//   compaction rule). So a cancel costs O(1) — cancelling a million timers
+//   in deadline order would otherwise sift the root a million times — and
+//   dead entries never outnumber live ones.
 #pragma once
 
 #include <cstdint>
@@ -30,17 +37,24 @@ class TimerHeap {
  public:
   static constexpr int32_t kAbsent = -1;
   static constexpr int kSlotBits = 28;
-  static constexpr int32_t kMaxSlot = (int32_t{1} << kSlotBits) - 1;
+  static constexpr int32_t kMaxSlot = (int32_t{1} << kSlotBits) - 2;
+  // The slot bits of a tombstone (never a real slot).
+  static constexpr int32_t kDeadSlot = (int32_t{1} << kSlotBits) - 1;
   // Sequence numbers wrap after 2^36 (~69 billion) timers in one loop.
   static constexpr uint64_t kSeqMask = (uint64_t{1} << (64 - kSlotBits)) - 1;
 
   static int32_t SlotOf(const TimerEntry& e) {
-    return static_cast<int32_t>(e.key & static_cast<uint64_t>(kMaxSlot));
+    return static_cast<int32_t>(e.key & static_cast<uint64_t>(kDeadSlot));
   }
 
-  size_t size() const { return heap_.size(); }
-  bool empty() const { return heap_.empty(); }
-  const TimerEntry& top() const { return heap_[0]; }
+  // Live timers (tombstones not counted).
+  size_t size() const { return heap_.size() - dead_; }
+  bool empty() const { return heap_.size() == dead_; }
+  // The earliest live timer. Precondition: !empty().
+  const TimerEntry& top() {
+    drop_dead_top();
+    return heap_[0];
+  }
 
   // True if `slot` currently names a timer in the heap.
   bool contains(int32_t slot) const {
@@ -77,11 +91,10 @@ class TimerHeap {
 
   // Precondition: !empty(). Returns the slot of the earliest timer.
   int32_t pop() {
+    drop_dead_top();
     int32_t slot = SlotOf(heap_[0]);
     pos_[slot] = kAbsent;
-    TimerEntry last = heap_.back();
-    heap_.pop_back();
-    if (!heap_.empty()) sift_down(0, last);
+    remove_root();
     return slot;
   }
 
@@ -90,31 +103,30 @@ class TimerHeap {
     if (!contains(slot)) return false;
     size_t i = static_cast<size_t>(pos_[slot]);
     pos_[slot] = kAbsent;
-    TimerEntry last = heap_.back();
-    heap_.pop_back();
-    if (i < heap_.size()) {
-      // The moved entry may belong above or below the hole.
-      if (i > 0 && less(last, heap_[(i - 1) / kArity])) {
-        sift_up(i, last);
-      } else {
-        sift_down(i, last);
-      }
-    }
+    heap_[i].key |= static_cast<uint64_t>(kDeadSlot);
+    dead_++;
+    if (dead_ >= kCompactMin && dead_ * 2 > heap_.size()) compact();
     return true;
   }
 
   void clear() {
-    for (const TimerEntry& e : heap_) pos_[SlotOf(e)] = kAbsent;
+    for (const TimerEntry& e : heap_) {
+      if (SlotOf(e) != kDeadSlot) pos_[SlotOf(e)] = kAbsent;
+    }
     heap_.clear();
+    dead_ = 0;
   }
 
   // Gives the memory back (used by close()).
   void release() {
     std::vector<TimerEntry>().swap(heap_);
     std::vector<int32_t>().swap(pos_);
+    dead_ = 0;
   }
 
  private:
+  // Below this many tombstones a rebuild costs more than it saves.
+  static constexpr size_t kCompactMin = 1024;
   static constexpr size_t kArity = 4;
   // Slack for the first allocation and for slots handed out ahead of use
   // (at least one full command buffer of new timers: kOpsCapacity).
@@ -126,7 +138,35 @@ class TimerHeap {
 
   void place(size_t i, const TimerEntry& e) {
     heap_[i] = e;
-    pos_[SlotOf(e)] = static_cast<int32_t>(i);
+    int32_t slot = SlotOf(e);
+    if (slot != kDeadSlot) pos_[slot] = static_cast<int32_t>(i);
+  }
+
+  void remove_root() {
+    TimerEntry last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) sift_down(0, last);
+  }
+
+  // Tombstones at the top leave, so that the top is live.
+  void drop_dead_top() {
+    while (!heap_.empty() && SlotOf(heap_[0]) == kDeadSlot) {
+      remove_root();
+      dead_--;
+    }
+  }
+
+  // Drops every tombstone and rebuilds the heap bottom-up in O(n).
+  void compact() {
+    size_t n = 0;
+    for (const TimerEntry& e : heap_) {
+      if (SlotOf(e) != kDeadSlot) heap_[n++] = e;
+    }
+    heap_.resize(n);
+    dead_ = 0;
+    for (size_t i = 0; i < n; i++) pos_[SlotOf(heap_[i])] = static_cast<int32_t>(i);
+    if (n < 2) return;
+    for (size_t i = (n - 2) / kArity + 1; i-- > 0;) sift_down(i, heap_[i]);
   }
 
   void sift_up(size_t hole, TimerEntry e) {
@@ -158,6 +198,7 @@ class TimerHeap {
 
   std::vector<TimerEntry> heap_;
   std::vector<int32_t> pos_;  // slot -> index in heap_, or kAbsent
+  size_t dead_ = 0;           // tombstones in heap_
 };
 
 }  // namespace aioloop
