@@ -17,7 +17,8 @@
  * Every timed run starts after a full GC so garbage left by the previous run
  * is not collected on this one's clock. `--once` is for profilers
  * (`node --cpu-prof`, `valgrind --tool=callgrind`): one warm-up run, then one
- * measured run whose figure is printed.
+ * measured run whose figure is printed; add `--mark` to print a separator
+ * line between the two (for `--trace-deopt` output).
  */
 const readline = require('node:readline');
 
@@ -59,6 +60,9 @@ async function runOnce() {
 async function main() {
   if (flags.includes('--once')) {
     if (workload.unit !== 'bytes') await runOnce();
+    // With --mark, a line on stdout separates the warm-up from the measured
+    // run in V8 traces (--trace-opt, --trace-deopt) printed to the same stream.
+    if (flags.includes('--mark')) process.stdout.write('--- measured run\n');
     const r = await runOnce();
     process.stdout.write(JSON.stringify({ workload: workloadId, subject, n, ...r }) + '\n');
     process.exit(0);
