@@ -426,15 +426,17 @@ function resolveSleep(fut: Future<unknown>, result: unknown): void {
 /**
  * Suspends the current task for `delay` seconds, then gives `result`. A delay
  * of zero (or less) is one bare `yield`: the task gives the loop one turn.
+ * The delay is checked when `sleep` is called.
  */
 export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<R>(delay: number, result: R): Coroutine<R>;
-export function* sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
+export function sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
   checkDelay(delay, 'sleep');
-  if (delay <= 0) {
-    yield;
-    return result;
-  }
+  if (delay <= 0) return new BareYield(result) as unknown as Coroutine<R | undefined>;
+  return sleepFor(delay, result);
+}
+
+function* sleepFor<R>(delay: number, result: R): Coroutine<R> {
   const loop = _requireRunningLoop() as MinimalLoop & {
     createFuture(): Future<unknown>;
     callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
@@ -442,12 +444,50 @@ export function* sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
   const fut = loop.createFuture();
   const handle = loop.callLater(delay, resolveSleep, fut, result);
   try {
-    return (yield* fut) as R | undefined;
+    return (yield* fut) as R;
   } finally {
     handle.cancel();
   }
 }
 
+const YIELDED: IteratorResult<unknown, never> = Object.freeze({ value: undefined, done: false });
+const DONE_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * What `sleep(0)` returns: a coroutine that yields once (bare) and then
+ * returns its result. A hand-written iterator rather than a generator,
+ * because `yield* sleep(0)` is the task switch of every cooperative loop and
+ * a generator object costs several times more to make and to delegate to.
+ * It keeps the generator protocol: `throw` and `return` end it.
+ */
+class BareYield<R> {
+  private _result: R;
+  private _state: number; // 0 not started, 1 yielded, 2 finished
+  constructor(result: R) {
+    this._result = result;
+    this._state = 0;
+  }
+  next(): IteratorResult<unknown, R> {
+    if (this._state === 0) {
+      this._state = 1;
+      return YIELDED;
+    }
+    this._state = 2;
+    const r = this._result;
+    return r === undefined ? (DONE_UNDEFINED as IteratorResult<unknown, R>) : { value: r, done: true };
+  }
+  throw(err: unknown): IteratorResult<unknown, R> {
+    this._state = 2;
+    throw err;
+  }
+  return(value: R): IteratorResult<unknown, R> {
+    this._state = 2;
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Eager tasks (asyncio 3.12)

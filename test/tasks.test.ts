@@ -679,3 +679,35 @@ describe.each(BACKENDS)('Task (%s)', (backend) => {
     expect(() => t._step(false, undefined)).toThrow(InvalidStateError);
   });
 });
+
+describe.each(BACKENDS)('sleep(0) as a coroutine (%s)', (backend) => {
+  it('yields once, then returns its result', () => {
+    const co = sleep(0, 'r');
+    expect(co.next()).toEqual({ value: undefined, done: false });
+    expect(co.next()).toEqual({ value: 'r', done: true });
+  });
+
+  it('a throw() into it surfaces at the yield* that awaits it', () => {
+    const loop = makeLoop(backend);
+    const t = loop.createTask(
+      (function* () {
+        yield* sleep(0);
+        return 'not reached';
+      })(),
+    );
+    loop.runOnce();
+    t.cancel('stop');
+    loop.runOnce();
+    expect(t.cancelled()).toBe(true);
+  });
+
+  it('can itself be scheduled as a task', () => {
+    const loop = makeLoop(backend);
+    expect(loop.runUntilComplete(sleep(0, 7))).toBe(7);
+  });
+
+  it('checks the delay when called, before anything runs', () => {
+    expect(() => sleep(NaN)).toThrow(RangeError);
+    expect(() => sleep('1' as never)).toThrow(/delay must be a number/);
+  });
+});
