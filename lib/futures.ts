@@ -96,7 +96,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _result: T | undefined;
   /** @internal */ _exception: unknown;
   /** @internal */ _loop: MinimalLoop;
-  /** @internal */ _callbacks: ((future: any) => unknown)[] | null;
+  /**
+   * @internal The done-callbacks: null, the one callback, or an array of
+   * them. Most futures get exactly one (the task awaiting it), so the common
+   * case allocates no array.
+   */
+  _callbacks: ((future: any) => unknown) | ((future: any) => unknown)[] | null;
   /** @internal */ _cancelMessage: string | undefined;
   /** @internal The CancelledError that cancelled a Task, given back by result(). */
   _cancelledExc: CancelledError | null;
@@ -216,10 +221,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const loop = this._loop as QuietLoop;
       if (loop._soon !== undefined) loop._soon(callback, [this]);
       else loop.callSoon(callback, this);
-    } else if (this._callbacks === null) {
-      this._callbacks = [callback];
     } else {
-      this._callbacks.push(callback);
+      const cbs = this._callbacks;
+      if (cbs === null) this._callbacks = callback;
+      else if (typeof cbs === 'function') this._callbacks = [cbs, callback];
+      else cbs.push(callback);
     }
   }
 
@@ -227,9 +233,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(callback: DoneCallback<T>): number {
     const cbs = this._callbacks;
     if (cbs === null) return 0;
+    if (typeof cbs === 'function') {
+      if (cbs !== callback) return 0;
+      this._callbacks = null;
+      return 1;
+    }
     const kept = cbs.filter((cb) => cb !== callback);
     const removed = cbs.length - kept.length;
-    if (removed > 0) this._callbacks = kept.length === 0 ? null : kept;
+    if (removed > 0) this._callbacks = kept.length === 0 ? null : kept.length === 1 ? kept[0] : kept;
     return removed;
   }
 
@@ -282,6 +293,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (cbs === null) return;
     this._callbacks = null;
     const loop = this._loop as QuietLoop;
+    if (typeof cbs === 'function') {
+      if (loop._soon !== undefined) loop._soon(cbs, [this]);
+      else loop.callSoon(cbs, this);
+      return;
+    }
     if (loop._soon !== undefined) {
       const args = [this]; // read-only for the loop: one array serves every callback
       for (let i = 0; i < cbs.length; i++) loop._soon(cbs[i], args);

@@ -19,7 +19,7 @@
  * on; `cancelling()` counts the requests and `uncancel()` takes one back.
  */
 import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import { _getEventLoop, _getRunningLoop, _requireRunningLoop, NO_ARGS, type MinimalLoop, type QuietLoop } from './events';
+import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type MinimalLoop, type QuietLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
 
@@ -115,6 +115,18 @@ const futureSetResult = Future.prototype.setResult;
 const futureSetException = Future.prototype.setException;
 const futureCancel = Future.prototype.cancel;
 
+/**
+ * The scheduled steps of every task: shared functions that take the task as
+ * their argument, instead of two closures made for each task.
+ */
+function taskStep(task: Task<unknown>): void {
+  task._step(false, undefined);
+}
+
+function taskThrow(task: Task<unknown>, err: unknown): void {
+  task._step(true, err);
+}
+
 /** A coroutine wrapped in a Future and run by the loop. */
 export class Task<T = unknown> extends Future<T> {
   /** @internal */ _coro: Coroutine<T>;
@@ -124,8 +136,8 @@ export class Task<T = unknown> extends Future<T> {
   _futWaiter: Future<unknown> | null;
   /** @internal */ _mustCancel: boolean;
   /** @internal */ _numCancelsRequested: number;
-  /** @internal Scheduled with callSoon: `(hasError, valueOrError)`. */
-  _stepCb: (hasError?: boolean, value?: unknown) => void;
+  /** @internal `[this]`: the arguments of every scheduled step (made once, shared). */
+  _selfArgs: readonly unknown[];
   /** @internal Done-callback of the awaited Future. */
   _wakeupCb: ((f: Future<unknown>) => void) | null;
   /** @internal Set when the task is tracked weakly (made in debug mode). */
@@ -161,7 +173,7 @@ export class Task<T = unknown> extends Future<T> {
     this._liveList = null;
     this._livePrev = null;
     this._liveNext = null;
-    this._stepCb = (hasError?: boolean, value?: unknown) => this._step(hasError === true, value);
+    this._selfArgs = [this];
     if (eagerStart === true && _getRunningLoop() === this._loop) {
       // Registered first so that allTasks() sees the task while it runs.
       _trackTask(this as Task<unknown>);
@@ -291,12 +303,12 @@ export class Task<T = unknown> extends Future<T> {
     if (yielded instanceof Future) {
       if (yielded._loop !== loop) {
         loop.callSoon(
-          this._stepCb,
-          true,
+          taskThrow,
+          this,
           new EventLoopError(`Task ${this} got Future ${yielded} attached to a different loop`),
         );
       } else if (yielded === (this as unknown)) {
-        loop.callSoon(this._stepCb, true, new EventLoopError(`Task cannot await on itself: ${this}`));
+        loop.callSoon(taskThrow, this, new EventLoopError(`Task cannot await on itself: ${this}`));
       } else {
         let wakeup = this._wakeupCb;
         if (wakeup === null) wakeup = this._wakeupCb = (f: Future<unknown>) => this._wakeup(f);
@@ -308,15 +320,15 @@ export class Task<T = unknown> extends Future<T> {
       // A bare `yield` gives the loop one turn.
       this._scheduleStep();
     } else {
-      loop.callSoon(this._stepCb, true, new TypeError(`Task got bad yield: ${describe(yielded)}`));
+      loop.callSoon(taskThrow, this, new TypeError(`Task got bad yield: ${describe(yielded)}`));
     }
   }
 
   /** @internal Schedules the next plain step (on our Loop, without making a Handle). */
   _scheduleStep(): void {
     const loop = this._loop as QuietLoop;
-    if (loop._soon !== undefined) loop._soon(this._stepCb, NO_ARGS);
-    else loop.callSoon(this._stepCb);
+    if (loop._soon !== undefined) loop._soon(taskStep, this._selfArgs);
+    else loop.callSoon(taskStep, this);
   }
 
   /** @internal The awaited Future is done: resume with its result or error. */
