@@ -494,17 +494,64 @@ export function sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
   return sleepFor(delay, result);
 }
 
-function* sleepFor<R>(delay: number, result: R): Coroutine<R> {
-  const loop = _requireRunningLoop() as MinimalLoop & {
-    createFuture(): Future<unknown>;
-    callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
-  };
-  const fut = loop.createFuture();
-  const handle = loop.callLater(delay, resolveSleep, fut, result);
-  try {
-    return (yield* fut) as R;
-  } finally {
-    handle.cancel();
+function sleepFor<R>(delay: number, result: R): Coroutine<R> {
+  return new Sleeper(delay, result) as unknown as Coroutine<R>;
+}
+
+type SleepLoop = MinimalLoop & {
+  createFuture(): Future<unknown>;
+  callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
+};
+
+/**
+ * What `sleep(delay > 0)` returns: a coroutine that, when first stepped,
+ * schedules a timer that completes a Future, yields that Future (the task
+ * parks on it), and returns `result` once it is done. Hand-written, like
+ * BareYield, because a simulation's every event is one of these: a generator
+ * plus the Future's own iterator cost twice the allocations. If the task is
+ * cancelled while it sleeps, `throw` cancels the timer and rethrows.
+ */
+class Sleeper<R> {
+  private _delay: number;
+  private _result: R;
+  private _fut: Future<unknown> | null;
+  private _handle: { cancel(): void } | null;
+  constructor(delay: number, result: R) {
+    this._delay = delay;
+    this._result = result;
+    this._fut = null;
+    this._handle = null;
+  }
+  next(): IteratorResult<unknown, R> {
+    const fut = this._fut;
+    if (fut === null) {
+      const loop = _requireRunningLoop() as SleepLoop;
+      const f = loop.createFuture();
+      this._fut = f;
+      this._handle = loop.callLater(this._delay, resolveSleep, f, this._result);
+      return { value: f, done: false };
+    }
+    if (fut._state === PENDING) {
+      throw new EventLoopError('a coroutine resumed before the Future it awaited was done');
+    }
+    this._handle = null;
+    return { value: fut.result() as R, done: true };
+  }
+  throw(err: unknown): IteratorResult<unknown, R> {
+    this._stop();
+    throw err;
+  }
+  return(value: R): IteratorResult<unknown, R> {
+    this._stop();
+    return { value, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+  private _stop(): void {
+    const h = this._handle;
+    this._handle = null;
+    if (h !== null) h.cancel();
   }
 }
 
