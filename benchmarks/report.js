@@ -6,8 +6,9 @@
  *   node benchmarks/report.js [results.json]
  *
  * re-renders `<results>.svg` from a JSON file (default
- * benchmarks/results/latest.json) and prints the Markdown table, so the
- * README can be refreshed without re-running the suite.
+ * benchmarks/results/latest.json) and prints the README's two Markdown
+ * tables (aioloop with the floors; aioloop with the peers), so the README can
+ * be refreshed without re-running the suite.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -104,6 +105,7 @@ function ratio(r, native) {
 
 function formatRatio(x) {
   if (x === null) return '—';
+  if (x < 0.01) return '<0.01×';
   return x >= 100 ? `${x.toFixed(0)}×` : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`;
 }
 
@@ -139,10 +141,13 @@ function consoleTable(data, describeWorkload = () => '') {
   return lines.join('\n');
 }
 
-/** A Markdown table: workloads as rows, subjects as columns, "value (ratio to native)". */
-function markdownTable(data) {
+/**
+ * A Markdown table: workloads as rows, subjects as columns, "value (ratio to
+ * native)". `only` picks and orders the columns (default: every subject).
+ */
+function markdownTable(data, only = SUBJECT_ORDER) {
   const present = new Set(data.results.map((r) => r.subject));
-  const subjects = SUBJECT_ORDER.filter((s) => present.has(s));
+  const subjects = only.filter((s) => present.has(s));
   const out = [];
   out.push(`| workload | ${subjects.map((s) => `\`${s}\``).join(' | ')} |`);
   out.push(`|---|${subjects.map(() => '---:').join('|')}|`);
@@ -293,6 +298,7 @@ if (require.main === module) {
   const data = JSON.parse(fs.readFileSync(file, 'utf8'));
   const svg = file.replace(/\.json$/, '') + '.svg';
   fs.writeFileSync(svg, renderSvg(data));
-  process.stdout.write(markdownTable(data) + '\n');
+  process.stdout.write(markdownTable(data, ['native', 'js', 'floor-array', 'floor-generator']) + '\n\n');
+  process.stdout.write(markdownTable(data, ['native', 'setImmediate', 'queueMicrotask', 'setTimeout', 'promise', 'async-await', 'asyncio', 'uvloop']) + '\n');
   process.stderr.write(`wrote ${path.relative(process.cwd(), svg)}\n`);
 }

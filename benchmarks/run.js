@@ -71,7 +71,8 @@ const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--subjects 
                  floor-array, floor-generator, asyncio, uvloop
   --runs         timed runs per figure (default ${FULL_RUNS}, --quick ${QUICK_RUNS})
   --out          where to write the JSON (the SVG goes beside it)
-  AIOLOOP_BENCH_PYTHON=/path/to/python3 picks the interpreter for asyncio/uvloop.`;
+  AIOLOOP_BENCH_PYTHON=/path/to/python3 picks the interpreter for asyncio/uvloop
+  (default: the first of python3, /usr/bin/python3 that can import uvloop).`;
 
 function parseArgs(argv) {
   const opts = { quick: false, only: null, subjects: null, runs: null, out: null };
@@ -127,7 +128,10 @@ function ensureBuilt() {
 // Python: which interpreter, if any, runs the asyncio and uvloop rows.
 
 function probePython() {
-  const candidates = [...new Set([process.env.AIOLOOP_BENCH_PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean))];
+  // An explicit choice is the only candidate; otherwise the first python3 that
+  // can import uvloop wins (pyenv's shim often shadows Debian's interpreter).
+  const explicit = process.env.AIOLOOP_BENCH_PYTHON;
+  const candidates = explicit ? [explicit] : ['python3', '/usr/bin/python3'];
   const found = [];
   const problems = [];
   for (const exe of candidates) {

@@ -113,6 +113,7 @@ function settle() {
  */
 function bytesPer(n, make) {
   if (typeof global.gc !== 'function') throw new Error('W8 needs node --expose-gc');
+  loadMeminfo(); // before the baseline: loading it allocates (file buffers, the module)
   settle();
   const before = snapshot();
   const cleanup = make(n);
