@@ -39,6 +39,7 @@ import { Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic } from './clock';
 import type { Callback, ClockName, LoopCore } from './core';
 import {
+  CLOCK_RESOLUTION,
   CTL_COUNT,
   CTL_HEAD,
   CTL_MORE,
@@ -96,6 +97,8 @@ export class NativeCore implements LoopCore {
   private _ctl: Float64Array;
   private _ops: Float64Array;
   private _opsCount: number;
+  /** The earliest deadline among the timers added in the pending commands. */
+  private _opsMinWhen: number;
   // The ready ring (shared with C++) and the callSoon callbacks beside it.
   private _ring: Int32Array;
   private _rcbs: (Callback | undefined)[];
@@ -124,6 +127,7 @@ export class NativeCore implements LoopCore {
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this._ops = new Float64Array(2 * OPS_CAPACITY);
     this._opsCount = 0;
+    this._opsMinWhen = Infinity;
     this._ring = new Int32Array(READY_INITIAL_CAPACITY);
     this._rcbs = holeyArray(READY_INITIAL_CAPACITY);
     this._rargs = holeyArray(READY_INITIAL_CAPACITY);
@@ -185,6 +189,7 @@ export class NativeCore implements LoopCore {
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
     this._ops[i + 1] = slot;
+    if (when < this._opsMinWhen) this._opsMinWhen = when;
     const h = new TimerHandle(when, undefined, undefined, this._loop);
     h._slot = slot;
     h._gen = this._tgens[slot];
@@ -264,11 +269,21 @@ export class NativeCore implements LoopCore {
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
+    const now = this.time();
+    // Something is ready (so no waiting) and no timer can be due, neither in
+    // the heap nor among the pending commands: the crossing would change
+    // nothing, so the commands wait for the next one. (A cancel in the
+    // pending commands may have removed the heap's earliest timer: then the
+    // deadline read here is early, and the test only errs towards crossing.)
+    if (this._count > 0) {
+      const next = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
+      if (this._virtual ? next > now : next >= now + CLOCK_RESOLUTION) return this._count;
+    }
     ctl[CTL_HEAD] = this._head & this._mask;
     ctl[CTL_COUNT] = this._count;
     ctl[CTL_OPS] = this._opsCount;
     this._opsCount = 0;
-    const now = this.time();
+    this._opsMinWhen = Infinity;
     let count = this._raw.collect(now, maxWait, this._virtual);
     this._release();
     while (ctl[CTL_MORE] === 1) {
@@ -301,6 +316,7 @@ export class NativeCore implements LoopCore {
     this._head = 0;
     this._count = 0;
     this._opsCount = 0;
+    this._opsMinWhen = Infinity;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
@@ -320,6 +336,7 @@ export class NativeCore implements LoopCore {
   private _flush(): void {
     this._ctl[CTL_OPS] = this._opsCount;
     this._opsCount = 0;
+    this._opsMinWhen = Infinity;
     this._raw.flush();
     this._release();
   }
