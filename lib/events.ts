@@ -33,6 +33,7 @@ export interface MinimalLoop {
  */
 export interface QuietLoop extends MinimalLoop {
   _soon(callback: (...args: any[]) => unknown, args: readonly unknown[]): void;
+  _soon1(callback: (...args: any[]) => unknown, arg: unknown): void;
 }
 
 /** @internal The one empty argument list shared by every callback that takes none. */

@@ -219,7 +219,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     if (this._state !== PENDING) {
       const loop = this._loop as QuietLoop;
-      if (loop._soon !== undefined) loop._soon(callback, [this]);
+      if (loop._soon1 !== undefined) loop._soon1(callback, this);
       else loop.callSoon(callback, this);
     } else {
       const cbs = this._callbacks;
@@ -294,13 +294,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._callbacks = null;
     const loop = this._loop as QuietLoop;
     if (typeof cbs === 'function') {
-      if (loop._soon !== undefined) loop._soon(cbs, [this]);
+      if (loop._soon1 !== undefined) loop._soon1(cbs, this);
       else loop.callSoon(cbs, this);
       return;
     }
-    if (loop._soon !== undefined) {
-      const args = [this]; // read-only for the loop: one array serves every callback
-      for (let i = 0; i < cbs.length; i++) loop._soon(cbs[i], args);
+    if (loop._soon1 !== undefined) {
+      for (let i = 0; i < cbs.length; i++) loop._soon1(cbs[i], this);
     } else {
       for (let i = 0; i < cbs.length; i++) loop.callSoon(cbs[i], this);
     }

@@ -162,6 +162,13 @@ export class Loop {
     if (this._hostedWake) this._hosted!._wake();
   }
 
+  /** @internal `_soon(callback, [arg])` without the array. */
+  _soon1(callback: Callback, arg: unknown): void {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    this._core.soonQuiet1(callback, arg);
+    if (this._hostedWake) this._hosted!._wake();
+  }
+
   /** Schedules `callback(...args)` to run `delay` seconds from now. `Infinity` never fires. */
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   callLater(delay: number, callback: Callback): TimerHandle {

@@ -136,8 +136,7 @@ export class Task<T = unknown> extends Future<T> {
   _futWaiter: Future<unknown> | null;
   /** @internal */ _mustCancel: boolean;
   /** @internal */ _numCancelsRequested: number;
-  /** @internal `[this]`: the arguments of every scheduled step (made once, shared). */
-  _selfArgs: readonly unknown[];
+
   /** @internal Done-callback of the awaited Future. */
   _wakeupCb: ((f: Future<unknown>) => void) | null;
   /** @internal Set when the task is tracked weakly (made in debug mode). */
@@ -173,7 +172,6 @@ export class Task<T = unknown> extends Future<T> {
     this._liveList = null;
     this._livePrev = null;
     this._liveNext = null;
-    this._selfArgs = [this];
     if (eagerStart === true && _getRunningLoop() === this._loop) {
       // Registered first so that allTasks() sees the task while it runs.
       _trackTask(this as Task<unknown>);
@@ -327,7 +325,7 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal Schedules the next plain step (on our Loop, without making a Handle). */
   _scheduleStep(): void {
     const loop = this._loop as QuietLoop;
-    if (loop._soon !== undefined) loop._soon(taskStep, this._selfArgs);
+    if (loop._soon1 !== undefined) loop._soon1(taskStep, this);
     else loop.callSoon(taskStep, this);
   }
 

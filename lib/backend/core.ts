@@ -34,6 +34,8 @@ export interface LoopCore {
   soon(callback: Callback, args: readonly unknown[]): Handle;
   /** Like `soon`, for aioloop's own callbacks (Future done-callbacks, Task steps): no handle is made. */
   soonQuiet(callback: Callback, args: readonly unknown[]): void;
+  /** `soonQuiet(callback, [arg])` without the array. */
+  soonQuiet1(callback: Callback, arg: unknown): void;
   /** Adds a timer, ordered by (`when`, order of `at` calls); returns its handle. */
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle;
   /** `handle.cancel()` was called on a handle with `_slot >= 0`: unschedule it. */

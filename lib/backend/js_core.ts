@@ -75,6 +75,10 @@ export class JsCore implements LoopCore {
     this._push(new Handle(callback, args, this._loop));
   }
 
+  soonQuiet1(callback: Callback, arg: unknown): void {
+    this._push(new Handle(callback, [arg], this._loop));
+  }
+
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
     const h = new TimerHandle(when, callback, args, this._loop);
     h._seq = this._seq++;

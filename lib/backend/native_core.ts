@@ -77,6 +77,8 @@ const NONE: readonly unknown[] = Object.freeze([]);
 
 /** Ring entry of a callSoon callback (whose callback sits in `_rcbs`). */
 const SOON = -1;
+/** Ring entry of a callback with one argument, kept as is in `_rargs` (no array). */
+const SOON1 = -2;
 
 /**
  * An array of n undefineds. (Filled by index: of the ways to make a large
@@ -102,7 +104,8 @@ export class NativeCore implements LoopCore {
   // The ready ring (shared with C++) and the callSoon callbacks beside it.
   private _ring: Int32Array;
   private _rcbs: (Callback | undefined)[];
-  private _rargs: (readonly unknown[] | undefined)[];
+  private _rargs: unknown[];
+
   private _mask: number;
   private _head: number; // absolute position of the oldest entry
   private _count: number;
@@ -172,6 +175,15 @@ export class NativeCore implements LoopCore {
     this._count++;
   }
 
+  soonQuiet1(callback: Callback, arg: unknown): void {
+    if (this._count > this._mask) this._grow();
+    const i = (this._head + this._count) & this._mask;
+    this._ring[i] = SOON1;
+    this._rcbs[i] = callback;
+    this._rargs[i] = arg;
+    this._count++;
+  }
+
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
     let slot: number;
     if (this._free.length > 0) {
@@ -233,9 +245,17 @@ export class NativeCore implements LoopCore {
     this._count--;
     const slot = this._ring[i];
     let cb: Callback | undefined;
-    if (slot === SOON) {
+    if (slot === SOON1) {
       cb = this._rcbs[i];
-      this.args = this._rargs[i]!;
+      // Made here, not at scheduling: it dies young instead of waiting in
+      // the ring (the pending entries are what the collector has to trace).
+      this.args = [this._rargs[i]];
+      this._rcbs[i] = undefined;
+      this._rargs[i] = undefined;
+      this._curWhen = NaN;
+    } else if (slot === SOON) {
+      cb = this._rcbs[i];
+      this.args = this._rargs[i] as readonly unknown[];
       this._rcbs[i] = undefined;
       this._rargs[i] = undefined;
       this._curWhen = NaN;
@@ -362,7 +382,7 @@ export class NativeCore implements LoopCore {
     const oldMask = this._mask;
     const ring = new Int32Array(cap);
     const rcbs: (Callback | undefined)[] = new Array(cap);
-    const rargs: (readonly unknown[] | undefined)[] = new Array(cap);
+    const rargs: unknown[] = new Array(cap);
     // Left holey: a place is only ever read after `soon` wrote it, and holey
     // reads are as fast as packed ones while no prototype has elements.
     for (let k = 0; k < this._count; k++) {
