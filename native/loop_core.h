@@ -5,7 +5,8 @@
 // lib/backend/layout.ts):
 //
 //      JS wrapper                         C++ core (this file)
-//   callSoon:  ring[tail] = slot          --
+//   callSoon:  ring[tail] = -1 (callback  --
+//              beside it, in JS)
 //   callLater: ops += (when, slot)        --
 //   cancel:    ops += (0, -slot-1)        --
 //   runOnce ---------- collect() -------> replay ops into the heap,
@@ -14,7 +15,8 @@
 //                                          append due slots to the ring
 //   run ring[head .. head+count)  <------ ctl: count, released slots, now
 //
-// So the boundary is crossed once per iteration that involves timers and
+// So the boundary is crossed at most once per iteration that involves timers
+// (the wrapper skips it when something is ready and no timer can be due) and
 // never per callSoon, per timer or per dispatched callback. Callbacks and their
 // arguments stay in JavaScript: the core only ever moves small integers.
 #pragma once

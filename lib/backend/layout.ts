@@ -8,11 +8,15 @@
  * loop iteration at most (`collect`), and only when timers are involved.
  *
  *   ctl    Float64Array[CTL_SIZE]  control block, written by both sides
- *   ready  Int32Array[2^k]         ring of ready slots (see below)
+ *   ready  Int32Array[2^k]         the ready ring (see below)
  *   ops    Float64Array[2 * OPS_CAPACITY]  timer commands, then released slots
  *
- * A "slot" is a small integer naming a Handle in the wrapper's slot table.
- * Callbacks and their arguments never leave JavaScript; C++ only moves slots.
+ * Callbacks and their arguments never leave JavaScript; C++ only moves small
+ * integers. A ready-ring entry is a timer slot (>= 0: C++ appended it when the
+ * timer came due; its callback sits in the wrapper's timer slot table) or a
+ * negative code the wrapper wrote for a callSoon entry (its callback sits in
+ * a JS array beside the ring, at the same position). C++ appends at the tail
+ * and never reads entries.
  *
  * ops, in: pairs `[when, code]` in the order the wrapper issued them.
  *   code >= 0      add a timer for slot `code` due at `when`
