@@ -46,6 +46,24 @@ function reportUnhandled(loop: Loop, task: Task<unknown>): void {
 }
 
 /**
+ * The common start of `run` and `runAsync`: a new loop (made the current
+ * one) and `main`'s task named "main". A `main` that is not a coroutine
+ * closes the loop again and throws.
+ */
+function startMain<T>(main: Main<T>, options: LoopOptions | undefined, what: string): [Loop, Task<T>] {
+  const loop = new Loop(options);
+  let coro: Coroutine<T>;
+  try {
+    coro = toCoroutine(main, what);
+  } catch (err) {
+    loop.close();
+    throw err;
+  }
+  _setEventLoop(loop);
+  return [loop, loop.createTask(coro, { name: 'main' })];
+}
+
+/**
  * Runs `main` on a new event loop and returns its result (blocking, like
  * asyncio.run). Takes the Loop options (`backend`, `clock`, `debug`).
  */
@@ -53,17 +71,9 @@ export function run<T>(main: Main<T>, options?: LoopOptions): T {
   if (_getRunningLoop() !== null) {
     throw new EventLoopError('run() cannot be called from a running event loop');
   }
-  const loop = new Loop(options);
-  let coro: Coroutine<T>;
+  const [loop, task] = startMain(main, options, 'run');
   try {
-    coro = toCoroutine(main, 'run');
-  } catch (err) {
-    loop.close();
-    throw err;
-  }
-  _setEventLoop(loop);
-  try {
-    return loop.runUntilComplete(loop.createTask(coro, { name: 'main' }));
+    return loop.runUntilComplete(task);
   } finally {
     try {
       _cancelAllTasks(loop);
@@ -103,17 +113,9 @@ export async function _cancelAllTasksAsync(loop: Loop): Promise<void> {
  * the stack.
  */
 export async function runAsync<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
-  const loop = new Loop(options);
-  let coro: Coroutine<T>;
+  const [loop, task] = startMain(main, options, 'runAsync');
   try {
-    coro = toCoroutine(main, 'runAsync');
-  } catch (err) {
-    loop.close();
-    throw err;
-  }
-  _setEventLoop(loop);
-  try {
-    return await loop.runUntilCompleteAsync(loop.createTask(coro, { name: 'main' }));
+    return await loop.runUntilCompleteAsync(task);
   } finally {
     try {
       await _cancelAllTasksAsync(loop);
