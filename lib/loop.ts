@@ -480,22 +480,32 @@ export class Loop {
       const cb = core.next();
       if (cb === undefined) continue; // cancelled
       const args = core.args;
+      let a0: unknown;
+      if (args === null) {
+        // Taken out of the core so that it keeps nothing alive after the call.
+        a0 = core.arg0;
+        core.arg0 = undefined;
+      }
       try {
-        switch (args.length) {
-          case 0:
-            cb();
-            break;
-          case 1:
-            cb(args[0]);
-            break;
-          case 2:
-            cb(args[0], args[1]);
-            break;
-          default:
-            cb(...args);
+        if (args === null) {
+          cb(a0);
+        } else {
+          switch (args.length) {
+            case 0:
+              cb();
+              break;
+            case 1:
+              cb(args[0]);
+              break;
+            case 2:
+              cb(args[0], args[1]);
+              break;
+            default:
+              cb(...args);
+          }
         }
       } catch (exception) {
-        this._callbackFailed(cb, args, exception);
+        this._callbackFailed(cb, args === null ? [a0] : args, exception);
       }
     }
   }
@@ -506,7 +516,8 @@ export class Loop {
     for (let i = 0; i < n; i++) {
       const cb = core.next();
       if (cb === undefined) continue;
-      const args = core.args;
+      const args = core.args === null ? [core.arg0] : core.args;
+      core.arg0 = undefined;
       const t0 = performance.now();
       try {
         cb(...args);

@@ -58,8 +58,14 @@ export interface LoopCore {
    * callback, or undefined if it was cancelled; its arguments are then in `args`.
    */
   next(): Callback | undefined;
-  /** The arguments of the entry `next()` took last. */
-  args: readonly unknown[];
+  /**
+   * The arguments of the entry `next()` took last, or null when it has
+   * exactly one argument, which is then in `arg0` (no array is made for
+   * aioloop's own one-argument callbacks: Task steps, done-callbacks).
+   */
+  args: readonly unknown[] | null;
+  /** The single argument when `args` is null. */
+  arg0: unknown;
   /**
    * A handle for the entry `next()` took last, for exception and debug
    * reports: the very object `soon`/`at` returned where the core keeps it

@@ -34,7 +34,8 @@ const NONE: readonly unknown[] = Object.freeze([]);
 export class JsCore implements LoopCore {
   readonly backend = 'js' as const;
   readonly clock: ClockName;
-  args: readonly unknown[];
+  args: readonly unknown[] | null;
+  arg0: unknown;
   private readonly _loop: MinimalLoop;
   private _ring: (Handle | undefined)[];
   private _mask: number;
@@ -58,6 +59,7 @@ export class JsCore implements LoopCore {
     this._heap = [];
     this._seq = 0;
     this.args = NONE;
+    this.arg0 = undefined;
     this._current = null;
   }
 

@@ -93,7 +93,8 @@ function holeyArray<T>(n: number): (T | undefined)[] {
 export class NativeCore implements LoopCore {
   readonly backend = 'native' as const;
   readonly clock: ClockName;
-  args: readonly unknown[];
+  args: readonly unknown[] | null;
+  arg0: unknown;
   private readonly _loop: MinimalLoop;
   private _raw: RawCore;
   private _ctl: Float64Array;
@@ -144,6 +145,7 @@ export class NativeCore implements LoopCore {
     this._free = [];
     this._slots = 0;
     this.args = NONE;
+    this.arg0 = undefined;
     this._curWhen = NaN;
     this._raw.attach(this._ctl.buffer as ArrayBuffer, this._ring.buffer as ArrayBuffer, this._ops.buffer as ArrayBuffer);
   }
@@ -247,9 +249,8 @@ export class NativeCore implements LoopCore {
     let cb: Callback | undefined;
     if (slot === SOON1) {
       cb = this._rcbs[i];
-      // Made here, not at scheduling: it dies young instead of waiting in
-      // the ring (the pending entries are what the collector has to trace).
-      this.args = [this._rargs[i]];
+      this.args = null;
+      this.arg0 = this._rargs[i];
       this._rcbs[i] = undefined;
       this._rargs[i] = undefined;
       this._curWhen = NaN;
@@ -340,6 +341,7 @@ export class NativeCore implements LoopCore {
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
+    this.arg0 = undefined;
   }
 
   private _growSlots(): void {
