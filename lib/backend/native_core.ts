@@ -3,9 +3,10 @@
  *
  * The ready queue is a ring of int32 entries in memory shared with C++
  * (`_ring`): an entry is either a timer slot (>= 0) that C++ appended when
- * the timer came due, or -1 for a callSoon entry, whose callback and
- * arguments sit beside it in JS arrays at the same ring position
- * (`_rcbs`, `_rargs`). Timers keep their callbacks in a slot table (struct of
+ * the timer came due, or a negative code for a callSoon entry, whose callback
+ * and arguments sit beside it in JS arrays at the same ring position
+ * (`_rcbs`, `_rargs`): SOON (-1) with an arguments array, SOON1 (-2) with
+ * its one argument as is (aioloop's own Task steps and done-callbacks). Timers keep their callbacks in a slot table (struct of
  * arrays: `_tcbs`, `_targs`, `_twhens`, `_tgens`); C++ only sees slots.
  * The hot operations never cross into C++:
  *
@@ -106,7 +107,6 @@ export class NativeCore implements LoopCore {
   private _ring: Int32Array;
   private _rcbs: (Callback | undefined)[];
   private _rargs: unknown[];
-
   private _mask: number;
   private _head: number; // absolute position of the oldest entry
   private _count: number;
@@ -155,15 +155,9 @@ export class NativeCore implements LoopCore {
   }
 
   soon(callback: Callback, args: readonly unknown[]): Handle {
-    if (this._count > this._mask) this._grow();
-    const pos = this._head + this._count;
-    const i = pos & this._mask;
-    this._ring[i] = SOON;
-    this._rcbs[i] = callback;
-    this._rargs[i] = args;
-    this._count++;
+    this.soonQuiet(callback, args);
     const h = new Handle(undefined, undefined, this._loop);
-    h._slot = pos;
+    h._slot = this._head + this._count - 1; // its absolute ring position
     h._gen = -1;
     return h;
   }
