@@ -75,6 +75,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--subjects 
   AIOLOOP_BENCH_PYTHON=/path/to/python3 picks the interpreter for asyncio/uvloop
   (default: the first of python3, /usr/bin/python3 that can import uvloop).`;
 
+/** A mistake on the command line: reported as one line, without a stack. */
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const opts = { quick: false, only: null, subjects: null, runs: null, out: null };
   for (let i = 0; i < argv.length; i++) {
@@ -82,7 +85,7 @@ function parseArgs(argv) {
     const value = () => {
       const eq = a.indexOf('=');
       if (eq >= 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
       return argv[++i];
     };
     const name = a.split('=')[0];
@@ -92,12 +95,12 @@ function parseArgs(argv) {
     else if (name === '--runs') {
       const v = value();
       opts.runs = Number(v);
-      if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new UsageError(`--runs must be a positive integer, got ${JSON.stringify(v)}`);
     } else if (name === '--out') opts.out = path.resolve(value());
     else if (name === '--help' || name === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown option ${JSON.stringify(a)}\n${USAGE}`);
+    } else throw new UsageError(`unknown option ${JSON.stringify(a)}\n${USAGE}`);
   }
   return opts;
 }
@@ -256,13 +259,13 @@ async function main() {
   const allSubjects = report.SUBJECT_ORDER;
   if (opts.subjects) {
     const bad = opts.subjects.filter((s) => !allSubjects.includes(s));
-    if (bad.length) throw new Error(`unknown subject(s) ${bad.join(', ')}; known: ${allSubjects.join(', ')}`);
+    if (bad.length) throw new UsageError(`unknown subject(s) ${bad.join(', ')}; known: ${allSubjects.join(', ')}`);
   }
   let workloads = WORKLOADS;
   if (opts.only) {
     const ids = new Set(WORKLOADS.map((w) => w.id));
     const bad = opts.only.filter((id) => !ids.has(id));
-    if (bad.length) throw new Error(`unknown workload(s) ${bad.join(', ')}; known: W1..W9, W8-soon`);
+    if (bad.length) throw new UsageError(`unknown workload(s) ${bad.join(', ')}; known: W1..W9, W8-soon`);
     const want = new Set(opts.only.flatMap((id) => (id === 'W8' ? ['W8', 'W8-soon'] : [id])));
     workloads = WORKLOADS.filter((w) => want.has(w.id));
   }
@@ -380,6 +383,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench: ${err && err.stack ? err.stack : err}`);
+  console.error(`bench: ${err instanceof UsageError ? err.message : err && err.stack ? err.stack : err}`);
   process.exitCode = 1;
 });
