@@ -2,22 +2,19 @@
 """The workloads of aioloop's SPEC section 7 on Python's asyncio and on uvloop.
 
 The same shapes as benchmarks/workloads.js, written the way an asyncio user
-would write them. run.js starts one process per (workload, subject) and
-speaks the same JSON-lines protocol as benchmarks/worker.js:
+would write them. run.js starts one process per timed run, like
+benchmarks/worker.js, and reads the one JSON line it prints:
 
-    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n]          serve
-    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --once   run once, print
-    python3 asyncio_bench.py --probe                                   versions, or why not
+    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --sample   tenth-size warm-up, timed run
+    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --once     full-size warm-up, timed run
+    python3 asyncio_bench.py --probe                                     versions, or why not
 
-    out  {"ready": true, "n": ..., "note"?: ...}
-    in   "run"   -> out {"value": <ops/s or bytes>, "seconds"?: ..., "note"?: ...}
-    in   "warmup" -> the same, untimed, at a tenth of the size
-    in   "exit"  -> exit
-    out  {"error": ...} and exit code 1 on any failure.
+    out  {"workload", "subject", "n", "value": <ops/s or bytes>, "seconds"?, "note"?}
+    or   {"error": ...} and exit code 1 on any failure.
 
 W9 cannot use a virtual clock here (asyncio has none): the random delays are
 real sleeps, scaled down by W9_SCALE so the run measures the loop and not the
-waiting.
+waiting. The memory workloads (W8) measure RSS growth in the fresh process.
 """
 import asyncio
 import gc
@@ -26,7 +23,6 @@ import os
 import random
 import sys
 import time
-import tracemalloc
 
 # W9's random delays are drawn in [0, 1) like the virtual-clock run, then
 # slept for real after scaling by this factor: 0-1 ms, short enough that the
@@ -242,24 +238,17 @@ def pending(subject, n, timers):
 
 
 def bytes_per(subject, n, timers):
-    # Pass 1: RSS growth (everything, allocator slack included).
+    """RSS growth per pending item after a full collection, in this fresh
+    process. It includes the allocator's slack (tracemalloc's count of live
+    bytes is ~4 % lower for asyncio and uvloop alike) and costs a fraction
+    of tracemalloc's time, which slows every allocation several-fold."""
     gc.collect()
-    rss0 = rss_bytes()
+    base = rss_bytes()
     loop = pending(subject, n, timers)
     gc.collect()
-    rss = (rss_bytes() - rss0) / n
+    grown = (rss_bytes() - base) / n
     loop.close()
-    del loop
-    gc.collect()
-    # Pass 2: live bytes as tracemalloc counts them (like V8's heapUsed).
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    loop = pending(subject, n, timers)
-    gc.collect()
-    live = (tracemalloc.get_traced_memory()[0] - base) / n
-    tracemalloc.stop()
-    loop.close()
-    return {"value": live, "note": f"tracemalloc {live:.1f} B live; RSS growth {rss:.1f} B"}
+    return {"value": grown, "note": f"RSS growth in a fresh process: {grown:.1f} B"}
 
 
 TIMED = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7, "W9": w9}
@@ -280,7 +269,7 @@ def run_once(workload, subject, n):
 
 
 def warmup_size(n):
-    # Keeps W5's 1,000 tasks and W9's 10 sleeps per task whole.
+    """A tenth of the size, keeping W5's 1,000 tasks and W9's 10 sleeps per task whole."""
     return max(1000, n // 10 // 1000 * 1000)
 
 
@@ -306,7 +295,7 @@ def main(argv):
     flags = [a for a in argv if a.startswith("--")]
     args = [a for a in argv if not a.startswith("--")]
     if len(args) < 2:
-        emit({"error": "usage: asyncio_bench.py <workload> <asyncio|uvloop> [n] [--once]"})
+        emit({"error": "usage: asyncio_bench.py <workload> <asyncio|uvloop> [n] --sample|--once"})
         return 1
     workload, subject = args[0], args[1]
     if workload not in SIZES:
@@ -319,29 +308,18 @@ def main(argv):
     if n <= 0:
         emit({"error": f"n must be positive, got {n}"})
         return 1
+    once = "--once" in flags
+    if not once and "--sample" not in flags:
+        emit({"error": "say --sample (a run for the suite) or --once (a run for a profiler)"})
+        return 1
     try:
         new_loop(subject).close()  # fails early if uvloop cannot load
-        if "--once" in flags:
-            if workload not in BYTES:
-                run_once(workload, subject, n)
-            emit({"workload": workload, "subject": subject, "n": n, **run_once(workload, subject, n)})
-            return 0
-        ready = {"ready": True, "n": n}
+        if workload not in BYTES:
+            run_once(workload, subject, n if once else warmup_size(n))
+        out = {"workload": workload, "subject": subject, "n": n, **run_once(workload, subject, n)}
         if workload in NOTES:
-            ready["note"] = NOTES[workload]
-        emit(ready)
-        for line in sys.stdin:
-            cmd = line.strip()
-            if cmd == "exit":
-                break
-            if cmd == "warmup":
-                # No JIT to warm: a tenth of the size is enough to settle the
-                # allocator and import everything, without a long extra run.
-                emit(run_once(workload, subject, warmup_size(n)))
-            elif cmd == "run":
-                emit(run_once(workload, subject, n))
-            else:
-                raise RuntimeError(f"unknown command {cmd!r}")
+            out["note"] = NOTES[workload]
+        emit(out)
     except Exception as err:  # noqa: BLE001 - reported to run.js, which marks the row failed
         import traceback
         emit({"error": "".join(traceback.format_exception(err)).strip()})

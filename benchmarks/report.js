@@ -274,7 +274,7 @@ function renderSvg(data) {
   const foot = [
     'Ratios in parentheses are to native (ops/s: above 1 is faster than native; bytes: above 1 uses more memory).',
     footnote ? '† the shape differs from the workload as written (real clock, smaller size, stand-in, ...): see the note in latest.json.' : null,
-    panels.some((p) => p.unit === 'bytes') ? 'Memory: V8 heap + malloc growth after full GCs for Node subjects; tracemalloc for Python.' : null,
+    panels.some((p) => p.unit === 'bytes') ? 'Memory: V8 heap + malloc growth after full GCs for Node subjects; RSS growth in a fresh process for Python.' : null,
   ].filter(Boolean);
   for (const f of foot) {
     y += 15;

@@ -13,22 +13,20 @@
  *
  * How a figure is made
  * --------------------
- * Every (workload, subject) pair runs in its own child process
- * (benchmarks/worker.js, or benchmarks/asyncio_bench.py for the Python
- * peers), so one subject's JIT state, heap and GC debt cannot leak into
- * another's numbers — in one shared process, whichever subject ran first
- * would leave the old generation full of its garbage and megamorphic call
- * sites behind for the next. The child is started once per workload, warms
- * up with one full-size untimed run (JIT, inline caches, heap sizing; Python,
- * with no JIT to warm, with a tenth-size one), and then does one timed run
- * each time it is asked, after a full GC. The suite asks
- * the subjects in turn — round 1: a, b, c; round 2: b, c, a; ... — so drift
- * on this shared machine (other jobs, CPU frequency) lands on every subject
- * alike instead of on whoever ran last. A figure is the median of the timed
- * runs, with their min and max.
- *
- * The memory workloads (W8) measure in a fresh process per run instead: a
- * process that has already grown and shrunk its heap would hide growth.
+ * Every timed run is a fresh child process (benchmarks/worker.js, or
+ * benchmarks/asyncio_bench.py for the Python peers) that warms up with a
+ * tenth-size run of the same workload (JIT tiers, inline caches, imports),
+ * does a full GC, and then does the one timed run. So no subject's JIT state,
+ * heap or GC debt can leak into another's figure — in one shared process,
+ * whichever subject ran first would leave the old generation full of its
+ * garbage and its call sites polymorphic for the next — and only one subject's
+ * memory is alive at a time (the W9 processes hold 0.3–0.6 GB each). The
+ * suite takes the subjects in turn — round 1: a, b, c; round 2: b, c, a; ... —
+ * so drift on this shared machine (other jobs, CPU frequency) lands on every
+ * subject alike instead of on whoever ran last. A figure is the median of the
+ * timed runs, with their min and max. The memory workloads (W8) measure with
+ * no warm-up: a process that has already grown and shrunk its heap would
+ * hide growth.
  *
  * Output: a progress line per run, a table (median, min, max, ratio to
  * native), and the JSON + SVG chart. A full run of every workload and subject
@@ -45,7 +43,10 @@ const { ensureMeminfo } = require('./meminfo/build');
 
 const ROOT = path.join(__dirname, '..');
 const RESULTS = path.join(__dirname, 'results');
-const PY_SCRIPT = path.join(__dirname, 'asyncio_bench.py');
+// Children run with cwd = benchmarks/ and these relative script names: short
+// command lines in `ps`, and no dependence on where the checkout lives.
+const PY_SCRIPT = 'asyncio_bench.py';
+const NODE_WORKER = 'worker.js';
 
 /** Timed runs per figure (the issue asks for at least 5). */
 const FULL_RUNS = 5;
@@ -55,7 +56,7 @@ const QUICK_RUNS = 3;
 const QUICK_DIVISOR = 10;
 /** A single run longer than this is a hang: the subject is killed and marked failed. */
 const RUN_TIMEOUT_MS = { full: 600_000, quick: 60_000 };
-/** Startup (require, addon load, Python import) longer than this is a failure. */
+/** Added to a run's limit for the process's start-up and its warm-up run. */
 const START_TIMEOUT_MS = 60_000;
 
 const PYTHON_SUBJECTS = ['asyncio', 'uvloop'];
@@ -74,6 +75,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--subjects 
   AIOLOOP_BENCH_PYTHON=/path/to/python3 picks the interpreter for asyncio/uvloop
   (default: the first of python3, /usr/bin/python3 that can import uvloop).`;
 
+/** A mistake on the command line: reported as one line, without a stack. */
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const opts = { quick: false, only: null, subjects: null, runs: null, out: null };
   for (let i = 0; i < argv.length; i++) {
@@ -81,7 +85,7 @@ function parseArgs(argv) {
     const value = () => {
       const eq = a.indexOf('=');
       if (eq >= 0) return a.slice(eq + 1);
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      if (i + 1 >= argv.length) throw new UsageError(`${a} needs a value`);
       return argv[++i];
     };
     const name = a.split('=')[0];
@@ -91,12 +95,12 @@ function parseArgs(argv) {
     else if (name === '--runs') {
       const v = value();
       opts.runs = Number(v);
-      if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new Error(`--runs must be a positive integer, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(opts.runs) || opts.runs < 1) throw new UsageError(`--runs must be a positive integer, got ${JSON.stringify(v)}`);
     } else if (name === '--out') opts.out = path.resolve(value());
     else if (name === '--help' || name === '-h') {
       console.log(USAGE);
       process.exit(0);
-    } else throw new Error(`unknown option ${JSON.stringify(a)}\n${USAGE}`);
+    } else throw new UsageError(`unknown option ${JSON.stringify(a)}\n${USAGE}`);
   }
   return opts;
 }
@@ -135,7 +139,7 @@ function probePython() {
   const found = [];
   const problems = [];
   for (const exe of candidates) {
-    const r = spawnSync(exe, [PY_SCRIPT, '--probe'], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(exe, [PY_SCRIPT, '--probe'], { cwd: __dirname, encoding: 'utf8', timeout: 20_000 });
     if (r.error || r.status !== 0) {
       problems.push(`${exe}: ${r.error ? r.error.code || r.error.message : (r.stderr || '').trim().split('\n').pop() || `exit ${r.status}`}`);
       continue;
@@ -157,7 +161,7 @@ function probePython() {
 }
 
 // ---------------------------------------------------------------------------
-// Child processes speaking JSON lines (see worker.js).
+// Child processes: each prints one JSON line (see worker.js).
 
 class Child {
   constructor(cmd, args, label) {
@@ -166,7 +170,7 @@ class Child {
     this.waiters = [];
     this.stderr = '';
     this.exited = null;
-    this.proc = spawn(cmd, args, { cwd: __dirname, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(cmd, args, { cwd: __dirname, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.proc.stdout.setEncoding('utf8');
     this.proc.stdout.on('data', (chunk) => {
@@ -191,9 +195,10 @@ class Child {
     this.proc.stderr.on('data', (chunk) => {
       this.stderr = (this.stderr + chunk).slice(-4000);
     });
-    this.proc.stdin.on('error', () => {}); // a dead child: reported through 'exit'
     this.proc.on('error', (err) => this._fail(new Error(`${label}: cannot start: ${err.message}`)));
-    this.proc.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stdout is drained, so the result
+    // line is never lost to a child that printed it and exited at once.
+    this.proc.on('close', (code, signal) => {
       this.exited = { code, signal };
       this._fail(new Error(`${label}: exited (${signal || `code ${code}`}) ${this.stderr.trim().split('\n').slice(-3).join(' | ')}`.trim()));
     });
@@ -226,10 +231,6 @@ class Child {
     });
   }
 
-  send(line) {
-    if (!this.exited) this.proc.stdin.write(line + '\n');
-  }
-
   kill() {
     if (!this.exited) this.proc.kill('SIGKILL');
   }
@@ -258,13 +259,13 @@ async function main() {
   const allSubjects = report.SUBJECT_ORDER;
   if (opts.subjects) {
     const bad = opts.subjects.filter((s) => !allSubjects.includes(s));
-    if (bad.length) throw new Error(`unknown subject(s) ${bad.join(', ')}; known: ${allSubjects.join(', ')}`);
+    if (bad.length) throw new UsageError(`unknown subject(s) ${bad.join(', ')}; known: ${allSubjects.join(', ')}`);
   }
   let workloads = WORKLOADS;
   if (opts.only) {
     const ids = new Set(WORKLOADS.map((w) => w.id));
     const bad = opts.only.filter((id) => !ids.has(id));
-    if (bad.length) throw new Error(`unknown workload(s) ${bad.join(', ')}; known: W1..W9, W8-soon`);
+    if (bad.length) throw new UsageError(`unknown workload(s) ${bad.join(', ')}; known: W1..W9, W8-soon`);
     const want = new Set(opts.only.flatMap((id) => (id === 'W8' ? ['W8', 'W8-soon'] : [id])));
     workloads = WORKLOADS.filter((w) => want.has(w.id));
   }
@@ -311,73 +312,35 @@ async function main() {
         subjects.push({ name: s, python: false, skip: null });
       }
     }
-    const command = (s, once) =>
+    const command = (s) =>
       s.python
-        ? [py.exe, [PY_SCRIPT, w.id, s.name, String(n), ...(once ? ['--once'] : [])]]
-        : [process.execPath, ['--expose-gc', path.join(__dirname, 'worker.js'), w.id, s.name, String(n), ...(once ? ['--once'] : [])]];
+        ? [py.exe, [PY_SCRIPT, w.id, s.name, String(n), '--sample']]
+        : [process.execPath, ['--expose-gc', NODE_WORKER, w.id, s.name, String(n), '--sample']];
 
     const live = subjects.filter((s) => !s.skip);
     for (const s of live) {
       s.samples = [];
       s.error = null;
     }
-    const oneShot = w.unit === 'bytes';
     const timeout = RUN_TIMEOUT_MS[mode];
-
-    if (!oneShot) {
-      // Start every subject's process, then warm each one up in turn.
-      for (const s of live) s.child = new Child(...command(s, false), `${w.id} ${s.name}`);
-      await Promise.all(
-        live.map(async (s) => {
-          try {
-            const ready = await s.child.next(START_TIMEOUT_MS);
-            s.n = ready.n;
-            s.note = ready.note;
-          } catch (err) {
-            s.error = err;
-          }
-        }),
-      );
-      for (const s of live) {
-        if (s.error) continue;
-        console.log(`${tag} warm-up ${s.name}`);
-        try {
-          s.child.send('warmup');
-          await s.child.next(timeout);
-        } catch (err) {
-          s.error = err;
-        }
-      }
-    }
-
     for (let r = 0; r < runs; r++) {
       const order = live.map((_, i) => live[(i + r) % live.length]);
       for (const s of order) {
         if (s.error) continue;
+        const child = new Child(...command(s), `${w.id} ${s.name}`);
         try {
-          let res;
-          if (oneShot) {
-            const child = new Child(...command(s, true), `${w.id} ${s.name}`);
-            res = await child.next(timeout);
-            child.kill();
-            s.n = res.n;
-          } else {
-            s.child.send('run');
-            res = await s.child.next(timeout);
-          }
+          const res = await child.next(START_TIMEOUT_MS + timeout);
           if (!(typeof res.value === 'number' && Number.isFinite(res.value))) throw new Error(`${w.id} ${s.name}: no figure in ${JSON.stringify(res)}`);
           s.samples.push(res.value);
+          s.n = res.n;
           if (res.note) s.note = res.note;
-          console.log(`${tag} run ${r + 1}/${runs} ${s.name.padEnd(15)} ${fmt(res.value, w.unit, report.si).padStart(12)}`);
+          const elapsed = ((Date.now() - t0) / 1000).toFixed(0);
+          console.log(`${tag} run ${r + 1}/${runs} ${s.name.padEnd(15)} ${fmt(res.value, w.unit, report.si).padStart(12)}   [${elapsed} s]`);
         } catch (err) {
           s.error = err;
+        } finally {
+          child.kill();
         }
-      }
-    }
-    for (const s of live) {
-      if (s.child) {
-        s.child.send('exit');
-        setTimeout(() => s.child.kill(), 5000).unref();
       }
     }
 
@@ -420,6 +383,6 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(`bench: ${err && err.stack ? err.stack : err}`);
+  console.error(`bench: ${err instanceof UsageError ? err.message : err && err.stack ? err.stack : err}`);
   process.exitCode = 1;
 });

@@ -1,35 +1,38 @@
 'use strict';
 /**
- * One subject of one workload, in its own process (run.js starts it).
+ * One timed run of one subject on one workload, in a fresh process (run.js
+ * starts one per figure it needs):
  *
- *   node --expose-gc benchmarks/worker.js <workload> <subject> [n]          serve
- *   node --expose-gc benchmarks/worker.js <workload> <subject> [n] --once   warm up, run once, print
+ *   node --expose-gc benchmarks/worker.js <workload> <subject> [n] --sample
+ *       a warm-up at a tenth of the size, then the timed run at n
+ *   node --expose-gc benchmarks/worker.js <workload> <subject> [n] --once
+ *       a full-size warm-up, then the timed run — for profilers
+ *       (`node --cpu-prof`, valgrind's callgrind: see benchmarks/tools/), which
+ *       want the measured run to be half of what they see; add `--mark` to
+ *       print a separator line between the two (for `--trace-deopt` output)
  *
- * `n` defaults to the workload's full size.
- *
- * Serve mode speaks JSON lines, the same protocol as asyncio_bench.py:
- *   out  {"ready": true, "n": <size really used>, "note"?: s}
- *   in   "run"   -> out {"value": <ops/s or bytes>, "seconds"?: s, "note"?: s}
- *   in   "warmup" -> the same, untimed (run.js discards it)
- *   in   "exit"  -> the process exits
- *   out  {"error": s} (and exit code 1) if the subject throws or is unknown.
- *
- * Every timed run starts after a full GC so garbage left by the previous run
- * is not collected on this one's clock. `--once` is for profilers
- * (`node --cpu-prof`, `valgrind --tool=callgrind`): one warm-up run, then one
- * measured run whose figure is printed; add `--mark` to print a separator
- * line between the two (for `--trace-deopt` output).
+ * `n` defaults to the workload's full size. Prints one JSON line, the same
+ * shape asyncio_bench.py prints:
+ *   {"workload", "subject", "n": <size really used>, "value": <ops/s or bytes>, "seconds"?, "note"?}
+ * or {"error": s} with exit code 1 if the subject throws (its own correctness
+ * check included). The memory workloads (W8) measure once, with no warm-up.
+ * Every run starts after a full GC so the warm-up's garbage is not collected
+ * on the timed run's clock.
  */
-const readline = require('node:readline');
+const argv = process.argv.slice(2);
+const flags = argv.filter((a) => a.startsWith('--'));
+const [workloadId, subject, nArg] = argv.filter((a) => !a.startsWith('--'));
 
 function fail(message) {
   process.stdout.write(JSON.stringify({ error: message }) + '\n');
   process.exit(1);
 }
 
-const argv = process.argv.slice(2);
-const flags = argv.filter((a) => a.startsWith('--'));
-const [workloadId, subject, nArg] = argv.filter((a) => !a.startsWith('--'));
+/** A warm-up of a tenth of the size, keeping W5's 1,000 tasks and W9's 10 sleeps per task whole. */
+function warmupSize(n) {
+  return Math.max(1000, Math.floor(n / 10 / 1000) * 1000);
+}
+
 let WORKLOADS, JS_SUBJECTS;
 try {
   ({ WORKLOADS, JS_SUBJECTS } = require('./workloads'));
@@ -44,39 +47,28 @@ const fn = fns[workloadId];
 if (typeof fn !== 'function') fail(`subject ${subject} has no workload ${workloadId}`);
 const requested = nArg === undefined ? workload.size : Number(nArg);
 if (!Number.isInteger(requested) || requested <= 0) fail(`n must be a positive integer, got ${JSON.stringify(nArg)}`);
-const n = typeof fn.size === 'function' ? fn.size(requested) : requested;
+const sized = (k) => (typeof fn.size === 'function' ? fn.size(k) : k);
+const n = sized(requested);
 
-async function runOnce() {
+async function measure(size) {
   if (typeof global.gc === 'function') {
     global.gc();
     global.gc();
   }
-  const r = await fn(n);
+  const r = await fn(size);
   if (workload.unit === 'bytes') return { value: r.bytes, note: r.note };
   if (!(typeof r === 'number' && r > 0)) throw new Error(`${subject} ${workloadId} returned ${r}, not a duration`);
-  return { value: n / r, seconds: r };
+  return { value: size / r, seconds: r };
 }
 
 async function main() {
-  if (flags.includes('--once')) {
-    if (workload.unit !== 'bytes') await runOnce();
-    // With --mark, a line on stdout separates the warm-up from the measured
-    // run in V8 traces (--trace-opt, --trace-deopt) printed to the same stream.
-    if (flags.includes('--mark')) process.stdout.write('--- measured run\n');
-    const r = await runOnce();
-    process.stdout.write(JSON.stringify({ workload: workloadId, subject, n, ...r }) + '\n');
-    process.exit(0);
-  }
-  process.stdout.write(JSON.stringify({ ready: true, n, note: fn.note }) + '\n');
-  const rl = readline.createInterface({ input: process.stdin });
-  for await (const line of rl) {
-    const cmd = line.trim();
-    if (cmd === 'exit') break;
-    // A warm-up is a full-size run: the JIT and the heap's sizing need it.
-    if (cmd !== 'run' && cmd !== 'warmup') fail(`unknown command ${JSON.stringify(cmd)}`);
-    const r = await runOnce();
-    process.stdout.write(JSON.stringify(r) + '\n');
-  }
+  const once = flags.includes('--once');
+  if (!once && !flags.includes('--sample')) fail('say --sample (a run for the suite) or --once (a run for a profiler)');
+  if (workload.unit !== 'bytes') await measure(once ? n : sized(warmupSize(requested)));
+  if (flags.includes('--mark')) process.stdout.write('--- measured run\n');
+  const r = await measure(n);
+  const note = [r.note, fn.note].filter(Boolean).join('; ') || undefined;
+  process.stdout.write(JSON.stringify({ workload: workloadId, subject, n, value: r.value, seconds: r.seconds, note }) + '\n');
   process.exit(0);
 }
 

@@ -485,7 +485,7 @@ const setTimeoutPeer = {
   },
 };
 setTimeoutPeer.W2.size = (n) => Math.min(n, 2000);
-setTimeoutPeer.W2.note = 'N = 2,000: each hop waits for the 1 ms minimum delay';
+setTimeoutPeer.W2.note = 'each hop waits for the 1 ms minimum delay';
 setTimeoutPeer.W3.note = 'random 1–16 ms delays (Node timers cannot be set in the past); includes up to 16 ms of waiting';
 setTimeoutPeer.W9.note = 'real clock (Node has no virtual one): delays of 0–1 ms, which Node rounds up to 1 ms';
 

@@ -93,7 +93,7 @@ describe('npm run bench output', () => {
     const out = path.join(dir, 'r.json');
     const r = spawnSync(
       process.execPath,
-      [path.join(ROOT, 'benchmarks', 'run.js'), '--quick', '--only', 'W2,W8', '--subjects', 'native,js,floor-array', '--runs', '1', '--out', out],
+      ['benchmarks/run.js', '--quick', '--only', 'W2,W8', '--subjects', 'native,js,floor-array', '--runs', '1', '--out', out],
       { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
