@@ -36,6 +36,16 @@ export interface QuietLoop extends MinimalLoop {
   _soon1(callback: (...args: any[]) => unknown, arg: unknown): void;
 }
 
+/**
+ * @internal A QuietLoop with handle-less timers too (our Loop): `sleep` parks
+ * a task on one of these instead of a Future.
+ */
+export interface TimerLoop extends QuietLoop {
+  time(): number;
+  _at1(when: number, callback: (...args: any[]) => unknown, arg: unknown): unknown;
+  _cancelTimer(token: unknown): void;
+}
+
 /** @internal The one empty argument list shared by every callback that takes none. */
 export const NO_ARGS: readonly unknown[] = Object.freeze([]);
 

@@ -27,7 +27,7 @@
  * lib/backend/layout.ts for the memory both sides share.
  */
 import { resolveBackend, createCore } from './backend/loader';
-import type { BackendName, Callback, ClockName, LoopCore } from './backend/core';
+import type { BackendName, Callback, ClockName, LoopCore, TimerToken } from './backend/core';
 import { callbackName, describe, isCoroutine, type Coroutine } from './coroutines';
 import {
   _getRunningLoop,
@@ -167,6 +167,25 @@ export class Loop {
   _soon1(callback: Callback, arg: unknown): void {
     if (this._closed) throw new EventLoopError('Event loop is closed');
     this._core.soonQuiet1(callback, arg);
+    if (this._hostedWake) this._hosted!._wake();
+  }
+
+  /**
+   * @internal `callAt(when, callback, arg)` for aioloop's own timers (a
+   * sleeping task): trusted arguments, no Handle, no arguments array. The
+   * token is for `_cancelTimer`, until the callback has run.
+   */
+  _at1(when: number, callback: Callback, arg: unknown): TimerToken {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    const token = this._core.atQuiet1(when, callback, arg);
+    if (this._hostedWake) this._hosted!._wake();
+    return token;
+  }
+
+  /** @internal Cancels a `_later1` timer that has not run yet. */
+  _cancelTimer(token: TimerToken): void {
+    if (this._closed) return;
+    this._core.cancelQuiet(token);
     if (this._hostedWake) this._hosted!._wake();
   }
 

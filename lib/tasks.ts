@@ -9,17 +9,29 @@
  *   parked     the coroutine yielded a pending Future (`_futWaiter`); the
  *              Future's done-callback `_wakeup` schedules nothing: it steps
  *              the task directly when the loop runs that callback
+ *   sleeping   `yield* sleep(d)` with d > 0 on our Loop: parked on a
+ *              handle-less timer (`_sleeper`) instead of a Future; the
+ *              timer's callback schedules the next step, as the Future's
+ *              completion would (see Sleeper)
  *   done       the coroutine returned (FINISHED with its value), threw
  *              (FINISHED with the exception) or threw CancelledError (CANCELLED)
  *
  * Cancellation, as asyncio: `cancel()` on a done task returns false. On a
  * parked task it cancels the awaited Future (whose completion wakes the task
- * with a CancelledError). Otherwise it sets `_mustCancel`, and the next step
+ * with a CancelledError); on a sleeping one it cancels the timer and schedules
+ * a step that throws CancelledError. Otherwise it sets `_mustCancel`, and the next step
  * throws CancelledError into the coroutine. The coroutine may catch it and go
  * on; `cancelling()` counts the requests and `uncancel()` takes one back.
  */
 import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type MinimalLoop, type QuietLoop } from './events';
+import {
+  _getEventLoop,
+  _getRunningLoop,
+  _requireRunningLoop,
+  type MinimalLoop,
+  type QuietLoop,
+  type TimerLoop,
+} from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
 
@@ -134,6 +146,8 @@ export class Task<T = unknown> extends Future<T> {
   _name: string | number;
   /** @internal The Future this task is parked on. */
   _futWaiter: Future<unknown> | null;
+  /** @internal The sleep this task is parked on (instead of a Future). */
+  _sleeper: Sleeper<unknown> | null;
   /** @internal */ _mustCancel: boolean;
   /** @internal */ _numCancelsRequested: number;
 
@@ -165,6 +179,7 @@ export class Task<T = unknown> extends Future<T> {
     this._coro = coro;
     this._name = name ?? ++taskCounter;
     this._futWaiter = null;
+    this._sleeper = null;
     this._mustCancel = false;
     this._numCancelsRequested = 0;
     this._wakeupCb = null;
@@ -227,6 +242,8 @@ export class Task<T = unknown> extends Future<T> {
       // to be cancelled again later.
       return true;
     }
+    const sleeper = this._sleeper;
+    if (sleeper !== null && sleeper._cancelSleep(msg)) return true;
     // A step is already scheduled (or this task is running now).
     this._mustCancel = true;
     this._cancelMessage = msg;
@@ -258,6 +275,7 @@ export class Task<T = unknown> extends Future<T> {
       this._mustCancel = false;
     }
     this._futWaiter = null;
+    this._sleeper = null;
     const prevLoop = curLoop;
     const prevTask = curTask;
     curLoop = this._loop;
@@ -298,6 +316,19 @@ export class Task<T = unknown> extends Future<T> {
     }
     const yielded = r.value;
     const loop = this._loop;
+    if (yielded === SLEEPING) {
+      // `yield* sleep(d)`: the Sleeper parked this task on its timer.
+      const sleeper = this._sleeper;
+      if (sleeper === null) {
+        loop.callSoon(taskThrow, this, new TypeError('Task got bad yield: a sleep marker outside a sleep'));
+      } else if (this._mustCancel && sleeper._cancelSleep(this._cancelMessage)) {
+        this._mustCancel = false;
+      }
+      return;
+    }
+    // A Sleeper that started in this step but was not yielded to us does not
+    // park the task.
+    if (this._sleeper !== null) this._sleeper = null;
     if (yielded instanceof Future) {
       if (yielded._loop !== loop) {
         loop.callSoon(
@@ -352,6 +383,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** @internal What this task waits on, for diagnostics. */
   _waitingFor(): string {
+    if (this._sleeper !== null) return `sleeping until ${this._sleeper._when}`;
     const w = this._futWaiter;
     if (w === null) return this._state === PENDING ? 'scheduled' : this._stateName();
     const promise = (w as { _fromPromise?: boolean })._fromPromise === true;
@@ -364,6 +396,8 @@ export class Task<T = unknown> extends Future<T> {
       extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
     } else if (this._state === PENDING && this._futWaiter !== null) {
       extra = ` wait_for=${this._futWaiter}`;
+    } else if (this._state === PENDING && this._sleeper !== null) {
+      extra = ` wait_for=<sleep until ${this._sleeper._when}>`;
     }
     return `<Task ${this._stateName()} name='${this.getName()}'${extra}>`;
   }
@@ -501,56 +535,142 @@ type SleepLoop = MinimalLoop & {
   callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
 };
 
+/** What a Sleeper yields to its task: "I parked you on my timer". */
+const SLEEPING: unique symbol = Symbol('aioloop.sleeping');
+const SLEEP_STEP: IteratorResult<unknown, never> = Object.freeze({ value: SLEEPING, done: false });
+
+// Sleeper states.
+const SLEEP_NEW = 0; // not stepped yet
+const SLEEP_PARKED = 1; // its task is parked on its timer
+const SLEEP_WOKE = 2; // the timer ran: the task's next step returns the result
+const SLEEP_CANCELLED = 3; // the task was cancelled while parked: a CancelledError step is scheduled
+const SLEEP_FUTURE = 4; // the portable path: waiting on a Future a timer completes
+const SLEEP_DONE = 5;
+
 /**
- * What `sleep(delay > 0)` returns: a coroutine that, when first stepped,
- * schedules a timer that completes a Future, yields that Future (the task
- * parks on it), and returns `result` once it is done. Hand-written, like
- * BareYield, because a simulation's every event is one of these: a generator
- * plus the Future's own iterator cost twice the allocations. If the task is
- * cancelled while it sleeps, `throw` cancels the timer and rethrows.
+ * What `sleep(delay > 0)` returns: a hand-written coroutine, because a
+ * simulation's every event is one of these.
+ *
+ * On our Loop, inside a Task, it parks the task on a handle-less timer
+ * (`loop._at1`) and yields the SLEEPING marker; the timer's callback
+ * schedules the task's next step, which returns `result`. That is asyncio's
+ * sequence (the timer completes a Future whose done-callback schedules the
+ * step, one iteration later) without the Future, its Handle, its arguments
+ * array and two iterator results: one object per sleep instead of six, which
+ * matters because a sleep lives until its timer fires and so is copied and
+ * promoted by the garbage collector. `task.cancel()` while parked cancels the
+ * timer and schedules a step that throws CancelledError, as cancelling the
+ * Future would.
+ *
+ * Anywhere else (a loop of the user's own, a coroutine stepped by hand) it
+ * does what asyncio.sleep does: a Future and `callLater` completing it.
  */
 class Sleeper<R> {
-  private _delay: number;
-  private _result: R;
-  private _fut: Future<unknown> | null;
-  private _handle: { cancel(): void } | null;
+  /** The delay until stepped; then the deadline. */
+  _time: number;
+  _result: R;
+  _state: number;
+  /** The parked task (SLEEP_PARKED..), or the awaited Future (SLEEP_FUTURE). */
+  _owner: Task<unknown> | Future<unknown> | null;
+  /** The timer: a core token (parked), or the callLater handle (SLEEP_FUTURE). */
+  _timer: unknown;
+
   constructor(delay: number, result: R) {
-    this._delay = delay;
+    this._time = delay;
     this._result = result;
-    this._fut = null;
-    this._handle = null;
+    this._state = SLEEP_NEW;
+    this._owner = null;
+    this._timer = null;
   }
+
   next(): IteratorResult<unknown, R> {
-    const fut = this._fut;
-    if (fut === null) {
-      const loop = _requireRunningLoop() as SleepLoop;
-      const f = loop.createFuture();
-      this._fut = f;
-      this._handle = loop.callLater(this._delay, resolveSleep, f, this._result);
-      return { value: f, done: false };
+    const state = this._state;
+    if (state === SLEEP_WOKE) {
+      this._state = SLEEP_DONE;
+      const r = this._result;
+      return r === undefined ? (DONE_UNDEFINED as IteratorResult<unknown, R>) : { value: r, done: true };
     }
-    if (fut._state === PENDING) {
-      throw new EventLoopError('a coroutine resumed before the Future it awaited was done');
+    if (state === SLEEP_NEW) return this._start();
+    if (state === SLEEP_FUTURE) {
+      const fut = this._owner as Future<unknown>;
+      if (fut._state === PENDING) {
+        throw new EventLoopError('a coroutine resumed before the Future it awaited was done');
+      }
+      this._state = SLEEP_DONE;
+      this._timer = null;
+      return { value: fut.result() as R, done: true };
     }
-    this._handle = null;
-    return { value: fut.result() as R, done: true };
+    if (state === SLEEP_DONE) return { value: undefined as R, done: true };
+    throw new EventLoopError('a coroutine resumed before the sleep it awaited ended');
   }
+
   throw(err: unknown): IteratorResult<unknown, R> {
     this._stop();
     throw err;
   }
+
   return(value: R): IteratorResult<unknown, R> {
     this._stop();
     return { value, done: true };
   }
+
   [Symbol.iterator](): this {
     return this;
   }
-  private _stop(): void {
-    const h = this._handle;
-    this._handle = null;
-    if (h !== null) h.cancel();
+
+  get _when(): number {
+    return this._time;
   }
+
+  private _start(): IteratorResult<unknown, R> {
+    const loop = _requireRunningLoop() as SleepLoop & Partial<TimerLoop>;
+    const task = curTask;
+    if (task !== null && curLoop === loop && loop._at1 !== undefined) {
+      const when = loop.time!() + this._time;
+      this._time = when;
+      this._owner = task;
+      this._timer = loop._at1(when, sleepFired, this);
+      this._state = SLEEP_PARKED;
+      task._sleeper = this as Sleeper<unknown>;
+      return SLEEP_STEP;
+    }
+    const fut = loop.createFuture();
+    this._owner = fut;
+    this._timer = loop.callLater(this._time, resolveSleep, fut, this._result);
+    this._state = SLEEP_FUTURE;
+    return { value: fut, done: false };
+  }
+
+  /** The coroutine ends early (thrown into or returned): drop the timer. */
+  private _stop(): void {
+    const state = this._state;
+    const timer = this._timer;
+    this._state = SLEEP_DONE;
+    this._timer = null;
+    if (state === SLEEP_PARKED) ((this._owner as Task<unknown>)._loop as TimerLoop)._cancelTimer(timer);
+    else if (state === SLEEP_FUTURE && timer !== null) (timer as { cancel(): void }).cancel();
+  }
+
+  /** @internal Task.cancel() on the parked task; false when there is no sleep left to cancel. */
+  _cancelSleep(msg: string | undefined): boolean {
+    if (this._state !== SLEEP_PARKED) return false;
+    this._state = SLEEP_CANCELLED;
+    const task = this._owner as Task<unknown>;
+    const loop = task._loop as TimerLoop;
+    loop._cancelTimer(this._timer);
+    this._timer = null;
+    loop._soon(taskThrow, [task, new CancelledError(msg)]);
+    return true;
+  }
+}
+
+/** A parked sleep's timer ran: schedule its task's next step. */
+function sleepFired(sleeper: Sleeper<unknown>): void {
+  if (sleeper._state !== SLEEP_PARKED) return;
+  sleeper._state = SLEEP_WOKE;
+  sleeper._timer = null;
+  const task = sleeper._owner as Task<unknown>;
+  if (task._sleeper === sleeper) task._scheduleStep();
 }
 
 const YIELDED: IteratorResult<unknown, never> = Object.freeze({ value: undefined, done: false });

@@ -94,17 +94,13 @@ Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
   // monotonic clock anything within the clock's resolution counts as due.
   double end = virtual_clock ? now : now + kClockResolution;
   size_t mask = v.ready_capacity - 1;
-  bool more = false;
-  while (!heap_.empty()) {
-    const TimerEntry& top = heap_.top();
-    if (virtual_clock ? !(top.when <= end) : !(top.when < end)) break;
-    if (count == v.ready_capacity) {
-      more = true;
-      break;
-    }
-    v.ready[(head + count) & mask] = heap_.pop();
-    count++;
-  }
+  auto due = [virtual_clock, end](double when) {
+    return virtual_clock ? when <= end : when < end;
+  };
+  size_t tail = head + count;
+  count += heap_.pop_due(due, v.ready_capacity - count,
+                         [&](int32_t slot) { v.ready[tail++ & mask] = slot; });
+  bool more = count == v.ready_capacity && !heap_.empty() && due(heap_.top().when);
   v.ctl[kCtlCount] = static_cast<double>(count);
   v.ctl[kCtlNow] = now;
   v.ctl[kCtlMore] = more ? 1 : 0;

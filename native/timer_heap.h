@@ -1,5 +1,5 @@
-// A 4-ary min-heap of timers ordered by (when, seq), with a position index
-// so that a timer can be removed by its slot in O(log n).
+// A 4-ary min-heap of timers ordered by (when, seq), from which a timer can
+// be removed by its slot in O(1) (lazily, see below).
 //
 // Knows nothing of N-API or of the loop: it stores plain (when, seq, slot)
 // entries. `seq` is a strictly increasing insertion counter, so timers with
@@ -14,15 +14,29 @@
 //   children of a node share one 64-byte cache line;
 // - sifting moves a hole and writes the moving entry once (as Node's
 //   priority_queue.js does) instead of swapping at every level;
-// - a cancelled timer below the top is not sifted out: its entry becomes a
-//   tombstone (its slot bits set to kDeadSlot, so its slot is free for reuse
-//   at once) and is dropped when the top is next looked at, or when
-//   tombstones pass half the heap and it is rebuilt in O(n) (asyncio's
-//   compaction rule). So a cancel costs O(1) — cancelling a million timers
-//   in deadline order would otherwise sift the root a million times — and
-//   dead entries never outnumber live ones.
+// - no position index: an entry is live while `seq_of_[slot]` still holds
+//   its sequence number. A cancel only clears that (O(1)); the entry, now a
+//   tombstone, is dropped when it reaches the top, or when tombstones pass
+//   half the heap and it is rebuilt in O(n) (asyncio's compaction rule). The
+//   slot is free for reuse at once: its next timer has a new sequence
+//   number. Sifting therefore writes nothing but the heap itself — a
+//   position index costs a scattered write per level moved — and dead
+//   entries never outnumber live ones;
+// - many timers due at once leave in bulk: popping a large heap costs a
+//   cache miss per level per timer, so once 1/kBulkShare of the heap has
+//   come due in one pop_due call, the due entries are split off in one
+//   linear pass and sorted (`run_`, a sorted run in front of the heap).
+//
+//        run_[run_pos_ ..]   sorted, every entry earlier than any in heap_
+//        heap_               4-ary heap
+//
+// The run only ever holds timers that were due when it was made, and the
+// clock only moves forward, so they stay ahead of the heap; a push while a
+// run is pending (the wrapper never does this: it drains the run before it
+// schedules anything) merges the run back first.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -35,34 +49,34 @@ struct TimerEntry {
 
 class TimerHeap {
  public:
-  static constexpr int32_t kAbsent = -1;
   static constexpr int kSlotBits = 28;
   static constexpr int32_t kMaxSlot = (int32_t{1} << kSlotBits) - 2;
-  // The slot bits of a tombstone (never a real slot).
-  static constexpr int32_t kDeadSlot = (int32_t{1} << kSlotBits) - 1;
   // Sequence numbers wrap after 2^36 (~69 billion) timers in one loop.
   static constexpr uint64_t kSeqMask = (uint64_t{1} << (64 - kSlotBits)) - 1;
+  // seq_of_ of a slot with no timer (never a masked sequence number).
+  static constexpr uint64_t kNoTimer = ~uint64_t{0};
 
   static int32_t SlotOf(const TimerEntry& e) {
-    return static_cast<int32_t>(e.key & static_cast<uint64_t>(kDeadSlot));
+    return static_cast<int32_t>(e.key & ((uint64_t{1} << kSlotBits) - 1));
   }
+  static uint64_t SeqOf(const TimerEntry& e) { return e.key >> kSlotBits; }
 
   // Live timers (tombstones not counted).
-  size_t size() const { return heap_.size() - dead_; }
-  bool empty() const { return heap_.size() == dead_; }
+  size_t size() const { return stored() - dead_; }
+  bool empty() const { return stored() == dead_; }
   // The earliest live timer. Precondition: !empty().
   const TimerEntry& top() {
     drop_dead_top();
-    return heap_[0];
+    return run_pos_ < run_.size() ? run_[run_pos_] : heap_[0];
   }
 
   // True if `slot` currently names a timer in the heap.
   bool contains(int32_t slot) const {
-    return slot >= 0 && static_cast<size_t>(slot) < pos_.size() &&
-           pos_[slot] != kAbsent;
+    return slot >= 0 && static_cast<size_t>(slot) < seq_of_.size() &&
+           seq_of_[slot] != kNoTimer;
   }
 
-  // Ensures the position index can hold `slot`. Returns false for a slot the
+  // Ensures the slot table can hold `slot`. Returns false for a slot the
   // heap cannot hold, or one so far beyond the current table that growing to
   // it would be an absurd allocation (the caller rejects the slot).
   //
@@ -74,17 +88,20 @@ class TimerHeap {
   bool reserve_slot(int32_t slot, size_t ready_capacity) {
     if (slot < 0 || slot > kMaxSlot) return false;
     size_t need = static_cast<size_t>(slot) + 1;
-    if (need <= pos_.size()) return true;
-    if (need > pos_.size() * 2 + ready_capacity + kSlotSlack) return false;
-    size_t cap = pos_.size() < 1024 ? 1024 : pos_.size();
+    if (need <= seq_of_.size()) return true;
+    if (need > seq_of_.size() * 2 + ready_capacity + kSlotSlack) return false;
+    size_t cap = seq_of_.size() < 1024 ? 1024 : seq_of_.size();
     while (cap < need) cap *= 2;
-    pos_.resize(cap, kAbsent);
+    seq_of_.resize(cap, kNoTimer);
     return true;
   }
 
   // Precondition: reserve_slot(slot) returned true and !contains(slot).
   void push(double when, uint64_t seq, int32_t slot) {
-    TimerEntry e{when, ((seq & kSeqMask) << kSlotBits) | static_cast<uint64_t>(slot)};
+    if (run_pos_ < run_.size()) merge_run();
+    seq &= kSeqMask;
+    TimerEntry e{when, (seq << kSlotBits) | static_cast<uint64_t>(slot)};
+    seq_of_[slot] = seq;
     heap_.push_back(e);
     sift_up(heap_.size() - 1, e);
   }
@@ -92,35 +109,63 @@ class TimerHeap {
   // Precondition: !empty(). Returns the slot of the earliest timer.
   int32_t pop() {
     drop_dead_top();
-    int32_t slot = SlotOf(heap_[0]);
-    pos_[slot] = kAbsent;
-    remove_root();
+    int32_t slot;
+    if (run_pos_ < run_.size()) {
+      slot = SlotOf(run_[run_pos_++]);
+      if (run_pos_ == run_.size()) clear_run();
+    } else {
+      slot = SlotOf(heap_[0]);
+      remove_root();
+    }
+    seq_of_[slot] = kNoTimer;
     return slot;
+  }
+
+  // Hands the slots of due timers (`due(when)` is true) to `emit`, earliest
+  // first, at most `room` of them, and returns how many. Pops one by one
+  // while that is cheap; once a kBulkShare of the heap has come due in this
+  // call, splits the rest of the due timers off into a sorted run.
+  template <class Due, class Emit>
+  size_t pop_due(Due due, size_t room, Emit emit) {
+    size_t taken = 0;
+    size_t budget = heap_.size() / kBulkShare;
+    if (budget < kBulkMin) budget = kBulkMin;
+    while (taken < room && !empty()) {
+      if (!due(top().when)) break;
+      if (taken == budget && run_pos_ == run_.size()) split_due(due);
+      emit(pop());
+      taken++;
+    }
+    return taken;
   }
 
   // Removes the timer of `slot` if present; returns whether it was.
   bool remove(int32_t slot) {
     if (!contains(slot)) return false;
-    size_t i = static_cast<size_t>(pos_[slot]);
-    pos_[slot] = kAbsent;
-    heap_[i].key |= static_cast<uint64_t>(kDeadSlot);
+    seq_of_[slot] = kNoTimer;
     dead_++;
-    if (dead_ >= kCompactMin && dead_ * 2 > heap_.size()) compact();
+    if (dead_ >= kCompactMin && dead_ * 2 > stored()) compact();
     return true;
   }
 
   void clear() {
     for (const TimerEntry& e : heap_) {
-      if (SlotOf(e) != kDeadSlot) pos_[SlotOf(e)] = kAbsent;
+      if (live(e)) seq_of_[SlotOf(e)] = kNoTimer;
+    }
+    for (size_t i = run_pos_; i < run_.size(); i++) {
+      if (live(run_[i])) seq_of_[SlotOf(run_[i])] = kNoTimer;
     }
     heap_.clear();
+    clear_run();
     dead_ = 0;
   }
 
   // Gives the memory back (used by close()).
   void release() {
     std::vector<TimerEntry>().swap(heap_);
-    std::vector<int32_t>().swap(pos_);
+    std::vector<TimerEntry>().swap(run_);
+    std::vector<uint64_t>().swap(seq_of_);
+    run_pos_ = 0;
     dead_ = 0;
   }
 
@@ -128,6 +173,13 @@ class TimerHeap {
   // Below this many tombstones a rebuild costs more than it saves.
   static constexpr size_t kCompactMin = 1024;
   static constexpr size_t kArity = 4;
+  // pop_due splits the due timers off after popping this share of the heap
+  // (1/64) in one call, and never before kBulkMin pops: one linear pass and
+  // a sort then cost less than the cache misses of the pops they replace.
+  static constexpr size_t kBulkShare = 64;
+  static constexpr size_t kBulkMin = 1024;
+  // A drained run keeps its buffer up to this many entries (1 MiB).
+  static constexpr size_t kRunKeep = 1 << 16;
   // Slack for the first allocation and for slots handed out ahead of use
   // (at least one full command buffer of new timers: kOpsCapacity).
   static constexpr size_t kSlotSlack = 1 << 16;
@@ -135,12 +187,15 @@ class TimerHeap {
   static bool less(const TimerEntry& a, const TimerEntry& b) {
     return a.when < b.when || (a.when == b.when && a.key < b.key);
   }
+  // `less` as a type, so that std::sort inlines it.
+  struct Less {
+    bool operator()(const TimerEntry& a, const TimerEntry& b) const { return less(a, b); }
+  };
 
-  void place(size_t i, const TimerEntry& e) {
-    heap_[i] = e;
-    int32_t slot = SlotOf(e);
-    if (slot != kDeadSlot) pos_[slot] = static_cast<int32_t>(i);
-  }
+  bool live(const TimerEntry& e) const { return seq_of_[SlotOf(e)] == SeqOf(e); }
+
+  // Entries held, tombstones included.
+  size_t stored() const { return heap_.size() + (run_.size() - run_pos_); }
 
   void remove_root() {
     TimerEntry last = heap_.back();
@@ -148,23 +203,66 @@ class TimerHeap {
     if (!heap_.empty()) sift_down(0, last);
   }
 
-  // Tombstones at the top leave, so that the top is live.
+  // Tombstones at the front leave, so that the front is live.
   void drop_dead_top() {
-    while (!heap_.empty() && SlotOf(heap_[0]) == kDeadSlot) {
+    while (run_pos_ < run_.size() && !live(run_[run_pos_])) {
+      run_pos_++;
+      dead_--;
+    }
+    if (run_pos_ != 0 && run_pos_ == run_.size()) clear_run();
+    while (!heap_.empty() && !live(heap_[0])) {
       remove_root();
       dead_--;
     }
   }
 
+  void clear_run() {
+    run_.clear();
+    run_pos_ = 0;
+    if (run_.capacity() > kRunKeep) std::vector<TimerEntry>().swap(run_);
+  }
+
+  // Moves every due live entry of the heap into a sorted run (dropping the
+  // heap's tombstones) and rebuilds the heap from the rest. Precondition:
+  // no run pending.
+  template <class Due>
+  void split_due(Due due) {
+    clear_run();
+    size_t keep = 0;
+    for (const TimerEntry& e : heap_) {
+      if (!live(e)) {
+        dead_--;
+        continue;
+      }
+      if (due(e.when)) run_.push_back(e);
+      else heap_[keep++] = e;
+    }
+    heap_.resize(keep);
+    std::sort(run_.begin(), run_.end(), Less{});
+    heapify();
+  }
+
+  // Puts a pending run back into the heap.
+  void merge_run() {
+    heap_.insert(heap_.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_pos_), run_.end());
+    clear_run();
+    heapify();
+  }
+
   // Drops every tombstone and rebuilds the heap bottom-up in O(n).
   void compact() {
+    if (run_pos_ < run_.size()) merge_run();
     size_t n = 0;
     for (const TimerEntry& e : heap_) {
-      if (SlotOf(e) != kDeadSlot) heap_[n++] = e;
+      if (live(e)) heap_[n++] = e;
     }
     heap_.resize(n);
     dead_ = 0;
-    for (size_t i = 0; i < n; i++) pos_[SlotOf(heap_[i])] = static_cast<int32_t>(i);
+    heapify();
+  }
+
+  void heapify() {
+    size_t n = heap_.size();
     if (n < 2) return;
     for (size_t i = (n - 2) / kArity + 1; i-- > 0;) sift_down(i, heap_[i]);
   }
@@ -173,10 +271,10 @@ class TimerHeap {
     while (hole > 0) {
       size_t parent = (hole - 1) / kArity;
       if (!less(e, heap_[parent])) break;
-      place(hole, heap_[parent]);
+      heap_[hole] = heap_[parent];
       hole = parent;
     }
-    place(hole, e);
+    heap_[hole] = e;
   }
 
   void sift_down(size_t hole, TimerEntry e) {
@@ -190,15 +288,17 @@ class TimerHeap {
         if (less(heap_[c], heap_[best])) best = c;
       }
       if (!less(heap_[best], e)) break;
-      place(hole, heap_[best]);
+      heap_[hole] = heap_[best];
       hole = best;
     }
-    place(hole, e);
+    heap_[hole] = e;
   }
 
   std::vector<TimerEntry> heap_;
-  std::vector<int32_t> pos_;  // slot -> index in heap_, or kAbsent
-  size_t dead_ = 0;           // tombstones in heap_
+  std::vector<TimerEntry> run_;   // sorted due timers split off by pop_due
+  size_t run_pos_ = 0;            // run_[run_pos_..] are still pending
+  std::vector<uint64_t> seq_of_;  // slot -> sequence number of its live timer, or kNoTimer
+  size_t dead_ = 0;               // tombstones in heap_ and run_
 };
 
 }  // namespace aioloop

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../lib/backend/loader';
-import { CTL_COUNT, CTL_HEAD, CTL_OPS, CTL_SIZE, OPS_CAPACITY } from '../lib/backend/layout';
+import { CTL_COUNT, CTL_HEAD, CTL_MORE, CTL_OPS, CTL_SIZE, OPS_CAPACITY } from '../lib/backend/layout';
 
 const binding = loadNative();
 
@@ -254,6 +254,67 @@ describe('raw native binding', () => {
       }
     }
     expect(threw).toBeGreaterThan(0);
+    core.close();
+  });
+
+  it('a batch of due timers larger than the ring leaves in order across calls, whatever comes between', () => {
+    // 3,000 timers due at once into a 1,024-entry ring: the heap splits the
+    // due ones off into a sorted run after its first pops, and what is left
+    // of the run must stay in order through a new timer, cancels and flushes
+    // made before the next collect (the wrapper never does this; the raw
+    // binding must still get it right).
+    const core = new binding!.Core();
+    const ctl = new ArrayBuffer(CTL_SIZE * 8);
+    const ready = new ArrayBuffer(1024 * 4);
+    const ops = new ArrayBuffer(OPS_CAPACITY * 16);
+    core.attach(ctl, ready, ops);
+    const c = new Float64Array(ctl);
+    const o = new Float64Array(ops);
+    const r = new Int32Array(ready);
+    const n = 3000;
+    const when = (slot: number) => 1 + ((slot * 7919) % 100) / 100;
+    for (let s = 0; s < n; s++) {
+      o[2 * s] = when(s);
+      o[2 * s + 1] = s;
+    }
+    c[CTL_OPS] = n;
+    core.flush();
+    const out: number[] = [];
+    const take = (count: number) => {
+      for (let i = 0; i < count; i++) out.push(r[i]);
+    };
+    c[CTL_HEAD] = 0;
+    c[CTL_COUNT] = 0;
+    c[CTL_OPS] = 0;
+    take(core.collect(10, 0, true));
+    expect(c[CTL_MORE]).toBe(1);
+    // Between calls: cancel two pending timers and add a new due one (slot n).
+    const cancelled = [out.length === 1024 ? 2999 : -1, 1500].filter((x) => x >= 0 && !out.includes(x));
+    let k = 0;
+    for (const slot of cancelled) {
+      o[2 * k] = 0;
+      o[2 * k + 1] = -slot - 1;
+      k++;
+    }
+    o[2 * k] = 1.005;
+    o[2 * k + 1] = n;
+    c[CTL_OPS] = k + 1;
+    core.flush();
+    for (let guard = 0; guard < 10; guard++) {
+      c[CTL_HEAD] = 0;
+      c[CTL_COUNT] = 0;
+      c[CTL_OPS] = 0;
+      take(core.collect(10, 0, true));
+      if (c[CTL_MORE] !== 1) break;
+    }
+    const all = Array.from({ length: n + 1 }, (_, s) => s).filter((s) => !cancelled.includes(s));
+    const whenOf = (s: number) => (s === n ? 1.005 : when(s));
+    // Everything taken before the flush is in (when, slot) order; after it,
+    // the rest (with the new timer merged in by its deadline).
+    const first = out.slice(0, 1024);
+    const rest = all.filter((s) => !first.includes(s)).sort((a, b) => whenOf(a) - whenOf(b) || (a === n ? 1 : b === n ? -1 : a - b));
+    expect(first).toEqual([...first].sort((a, b) => whenOf(a) - whenOf(b) || a - b));
+    expect(out.slice(1024)).toEqual(rest);
     core.close();
   });
 });

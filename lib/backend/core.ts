@@ -22,6 +22,9 @@ export type BackendName = 'native' | 'js';
 /** Which clock a loop reads. */
 export type ClockName = 'monotonic' | 'virtual';
 
+/** What `atQuiet1` returns: a slot number (native) or the heap entry (js). */
+export type TimerToken = number | TimerHandle;
+
 /** A scheduled callback. */
 export type Callback = (...args: any[]) => unknown;
 
@@ -38,6 +41,14 @@ export interface LoopCore {
   soonQuiet1(callback: Callback, arg: unknown): void;
   /** Adds a timer, ordered by (`when`, order of `at` calls); returns its handle. */
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle;
+  /**
+   * `at(when, callback, [arg])` for aioloop's own timers (a sleeping task):
+   * no handle and no arguments array. The token it returns is only good for
+   * `cancelQuiet`, and only until the callback has run or been cancelled.
+   */
+  atQuiet1(when: number, callback: Callback, arg: unknown): TimerToken;
+  /** Unschedules a timer `atQuiet1` made that has neither run nor been cancelled. */
+  cancelQuiet(token: TimerToken): void;
   /** `handle.cancel()` was called on a handle with `_slot >= 0`: unschedule it. */
   cancel(handle: Handle): void;
   /** The callback a handle stands for, while it is scheduled (for messages). */

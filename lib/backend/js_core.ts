@@ -15,7 +15,7 @@
  */
 import { Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic, sleepSeconds } from './clock';
-import type { Callback, ClockName, LoopCore } from './core';
+import type { Callback, ClockName, LoopCore, TimerToken } from './core';
 import { CLOCK_RESOLUTION, READY_INITIAL_CAPACITY } from './layout';
 
 /** A ring of n empty places (filled by index: the fastest way measured). */
@@ -88,6 +88,18 @@ export class JsCore implements LoopCore {
     heap.push(h);
     this._siftUp(heap.length - 1, h);
     return h;
+  }
+
+  atQuiet1(when: number, callback: Callback, arg: unknown): TimerHandle {
+    return this.at(when, callback, [arg]);
+  }
+
+  cancelQuiet(token: TimerToken): void {
+    const h = token as TimerHandle;
+    h._cancelled = true;
+    h._callback = undefined;
+    h._args = undefined;
+    if (h._slot >= 0) this.cancel(h);
   }
 
   cancel(handle: Handle): void {

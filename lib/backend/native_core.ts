@@ -38,7 +38,7 @@
  */
 import { Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic } from './clock';
-import type { Callback, ClockName, LoopCore } from './core';
+import type { Callback, ClockName, LoopCore, TimerToken } from './core';
 import {
   CLOCK_RESOLUTION,
   CTL_COUNT,
@@ -112,9 +112,11 @@ export class NativeCore implements LoopCore {
   private _count: number;
   // The timer slot table. A slot's callback is undefined once cancelled.
   private _tcbs: (Callback | undefined)[];
-  private _targs: (readonly unknown[] | undefined)[];
+  private _targs: unknown[];
   private _twhens: Float64Array;
   private _tgens: Int32Array;
+  /** 1 where the slot's `_targs` entry is the callback's one argument itself (atQuiet1). */
+  private _tone: Uint8Array;
   private _free: number[];
   private _slots: number; // timer slots handed out so far (the table's high-water mark)
   private readonly _virtual: boolean;
@@ -142,6 +144,7 @@ export class NativeCore implements LoopCore {
     this._targs = [];
     this._twhens = new Float64Array(INITIAL_SLOTS);
     this._tgens = new Int32Array(INITIAL_SLOTS);
+    this._tone = new Uint8Array(INITIAL_SLOTS);
     this._free = [];
     this._slots = 0;
     this.args = NONE;
@@ -181,6 +184,28 @@ export class NativeCore implements LoopCore {
   }
 
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
+    const slot = this._addTimer(when, callback, args);
+    this._tone[slot] = 0;
+    const h = new TimerHandle(when, undefined, undefined, this._loop);
+    h._slot = slot;
+    h._gen = this._tgens[slot];
+    return h;
+  }
+
+  atQuiet1(when: number, callback: Callback, arg: unknown): number {
+    const slot = this._addTimer(when, callback, arg);
+    this._tone[slot] = 1;
+    return slot;
+  }
+
+  cancelQuiet(token: TimerToken): void {
+    // The caller guarantees the timer has neither run nor been cancelled,
+    // so the slot is still its own: no generation to check.
+    this._cancelSlot(token as number);
+  }
+
+  /** Takes a slot for a timer and queues its command for C++. */
+  private _addTimer(when: number, callback: Callback, args: unknown): number {
     let slot: number;
     if (this._free.length > 0) {
       slot = this._free.pop()!;
@@ -198,10 +223,7 @@ export class NativeCore implements LoopCore {
     this._ops[i] = when;
     this._ops[i + 1] = slot;
     if (when < this._opsMinWhen) this._opsMinWhen = when;
-    const h = new TimerHandle(when, undefined, undefined, this._loop);
-    h._slot = slot;
-    h._gen = this._tgens[slot];
-    return h;
+    return slot;
   }
 
   cancel(handle: Handle): void {
@@ -216,6 +238,10 @@ export class NativeCore implements LoopCore {
       return;
     }
     if (slot >= this._slots || this._tgens[slot] !== handle._gen || this._tcbs[slot] === undefined) return;
+    this._cancelSlot(slot);
+  }
+
+  private _cancelSlot(slot: number): void {
     this._tcbs[slot] = undefined;
     this._targs[slot] = undefined;
     // Drop it from the heap. The slot stays taken until C++ says it dropped
@@ -256,7 +282,12 @@ export class NativeCore implements LoopCore {
       this._curWhen = NaN;
     } else {
       cb = this._tcbs[slot];
-      this.args = this._targs[slot]!;
+      if (this._tone[slot] === 1) {
+        this.args = null;
+        this.arg0 = this._targs[slot];
+      } else {
+        this.args = this._targs[slot] as readonly unknown[];
+      }
       this._curWhen = this._twhens[slot];
       this._tcbs[slot] = undefined;
       this._targs[slot] = undefined;
@@ -322,6 +353,7 @@ export class NativeCore implements LoopCore {
     this._targs = [];
     this._twhens = new Float64Array(0);
     this._tgens = new Int32Array(0);
+    this._tone = new Uint8Array(0);
     this._free = [];
     this._slots = 0;
     this._ring = new Int32Array(2);
@@ -346,6 +378,9 @@ export class NativeCore implements LoopCore {
     const whens = new Float64Array(n);
     whens.set(this._twhens);
     this._twhens = whens;
+    const one = new Uint8Array(n);
+    one.set(this._tone);
+    this._tone = one;
   }
 
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
