@@ -58,31 +58,26 @@ interface HandleOwner extends MinimalLoop {
 /**
  * A callback scheduled with `callSoon`. `cancel()` keeps it from running.
  *
- * Where the callback lives depends on the core: the js core keeps this object
- * in its ready queue (with `_callback`/`_args`); the native core keeps the
- * callback in its slot table and this object only names the slot
- * (`_slot`, `_gen`), so a handle nobody holds costs nothing after `callSoon`
- * returns.
+ * Where the callback lives depends on the core: the js core keeps its own
+ * subclass of this object (CallbackHandle, with `_callback`/`_args`) in its
+ * ready queue; the native core keeps the callback in its slot table and this
+ * object only names the slot (`_slot`, `_gen`) — four fields, so a million
+ * handles held by a caller cost the garbage collector as little as possible.
  */
 export class Handle {
-  /** @internal The callback, while the handle holds it (js core); else undefined. */
-  _callback: ((...args: any[]) => unknown) | undefined;
-  /** @internal */ _args: readonly unknown[] | undefined;
   /** @internal */ _loop: MinimalLoop;
   /** @internal */ _cancelled: boolean;
   /**
    * @internal Where the core keeps this handle: the heap index of a timer in
-   * the js core, the slot-table index in the native one; -1 when the core has
-   * nothing to undo on cancel.
+   * the js core, the slot-table index (or ring position) in the native one;
+   * -1 when the core has nothing to undo on cancel.
    */
   _slot: number;
   /** @internal The native slot's generation when this handle was made (stale handles are ignored). */
   _gen: number;
 
   /** @internal Handles are made by the loop: use `loop.callSoon`. */
-  constructor(callback: ((...args: any[]) => unknown) | undefined, args: readonly unknown[] | undefined, loop: MinimalLoop) {
-    this._callback = callback;
-    this._args = args;
+  constructor(loop: MinimalLoop) {
     this._loop = loop;
     this._cancelled = false;
     this._slot = -1;
@@ -93,10 +88,9 @@ export class Handle {
   cancel(): void {
     if (!this._cancelled) {
       this._cancelled = true;
-      // Drop references at once so a cancelled handle keeps nothing alive.
-      this._callback = undefined;
-      this._args = undefined;
-      if (this._slot >= 0) (this._loop as HandleOwner)._handleCancelled(this);
+      // The core drops its references at once, so a cancelled handle keeps
+      // nothing alive.
+      (this._loop as HandleOwner)._handleCancelled(this);
     }
   }
 
@@ -105,33 +99,31 @@ export class Handle {
     return this._cancelled;
   }
 
+  /** @internal The callback, for messages: held here, or looked up in the core. */
+  _describedCallback(): ((...args: any[]) => unknown) | undefined {
+    const owner = this._loop as Partial<HandleOwner>;
+    return typeof owner._handleCallback === 'function' ? owner._handleCallback(this) : undefined;
+  }
+
+  /** @internal The public class name, for messages. */
+  _className(): string {
+    return 'Handle';
+  }
+
   toString(): string {
-    if (this._cancelled) return `<${this.constructor.name} cancelled>`;
-    let cb = this._callback;
-    if (cb === undefined) {
-      const owner = this._loop as Partial<HandleOwner>;
-      if (typeof owner._handleCallback === 'function') cb = owner._handleCallback(this);
-    }
-    return `<${this.constructor.name} ${callbackName(cb)}>`;
+    if (this._cancelled) return `<${this._className()} cancelled>`;
+    return `<${this._className()} ${callbackName(this._describedCallback())}>`;
   }
 }
 
 /** A callback scheduled for a time with `callLater`/`callAt`. */
 export class TimerHandle extends Handle {
   /** @internal */ _when: number;
-  /** @internal Scheduling order in the js core; ties on `_when` run in this order. */
-  _seq: number;
 
   /** @internal Use `loop.callLater` / `loop.callAt`. */
-  constructor(
-    when: number,
-    callback: ((...args: any[]) => unknown) | undefined,
-    args: readonly unknown[] | undefined,
-    loop: MinimalLoop,
-  ) {
-    super(callback, args, loop);
+  constructor(when: number, loop: MinimalLoop) {
+    super(loop);
     this._when = when;
-    this._seq = 0;
   }
 
   /** The absolute time (on the loop's clock, seconds) the callback is scheduled for. */
@@ -139,8 +131,58 @@ export class TimerHandle extends Handle {
     return this._when;
   }
 
+  /** @internal */
+  override _className(): string {
+    return 'TimerHandle';
+  }
+
   override toString(): string {
     return super.toString().replace(/>$/, ` when=${this._when}>`);
+  }
+}
+
+/**
+ * @internal A Handle that holds its callback and arguments: the js core's
+ * ready-queue entry (asyncio's design), and the handle an exception report
+ * names on the native core.
+ */
+export class CallbackHandle extends Handle {
+  /** @internal The callback; undefined once cancelled. */
+  _callback: ((...args: any[]) => unknown) | undefined;
+  /** @internal */ _args: readonly unknown[] | undefined;
+
+  constructor(callback: ((...args: any[]) => unknown) | undefined, args: readonly unknown[] | undefined, loop: MinimalLoop) {
+    super(loop);
+    this._callback = callback;
+    this._args = args;
+  }
+
+  override _describedCallback(): ((...args: any[]) => unknown) | undefined {
+    return this._callback;
+  }
+}
+
+/** @internal The timer counterpart of CallbackHandle (the js core's heap entry). */
+export class CallbackTimerHandle extends TimerHandle {
+  /** @internal */ _callback: ((...args: any[]) => unknown) | undefined;
+  /** @internal */ _args: readonly unknown[] | undefined;
+  /** @internal Scheduling order in the js core; ties on `_when` run in this order. */
+  _seq: number;
+
+  constructor(
+    when: number,
+    callback: ((...args: any[]) => unknown) | undefined,
+    args: readonly unknown[] | undefined,
+    loop: MinimalLoop,
+  ) {
+    super(when, loop);
+    this._callback = callback;
+    this._args = args;
+    this._seq = 0;
+  }
+
+  override _describedCallback(): ((...args: any[]) => unknown) | undefined {
+    return this._callback;
   }
 }
 

@@ -221,7 +221,7 @@ export class Loop {
 
   /** @internal Called by Handle.cancel() for a handle the core still holds a place for. */
   _handleCancelled(handle: Handle): void {
-    if (this._closed) return;
+    // Also on a closed loop: the js core's handle still lets go of its callback.
     this._core.cancel(handle);
     // A hosted loop waiting for this timer must not keep the process alive for it.
     if (this._hostedWake) this._hosted!._wake();

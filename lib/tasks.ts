@@ -329,7 +329,10 @@ export class Task<T = unknown> extends Future<T> {
     // A Sleeper that started in this step but was not yielded to us does not
     // park the task.
     if (this._sleeper !== null) this._sleeper = null;
-    if (yielded instanceof Future) {
+    if (yielded === undefined) {
+      // A bare `yield` gives the loop one turn.
+      this._scheduleStep();
+    } else if (yielded instanceof Future) {
       if (yielded._loop !== loop) {
         loop.callSoon(
           taskThrow,
@@ -345,9 +348,6 @@ export class Task<T = unknown> extends Future<T> {
         this._futWaiter = yielded;
         if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
       }
-    } else if (yielded === undefined) {
-      // A bare `yield` gives the loop one turn.
-      this._scheduleStep();
     } else {
       loop.callSoon(taskThrow, this, new TypeError(`Task got bad yield: ${describe(yielded)}`));
     }

@@ -51,7 +51,7 @@ Status LoopCore::ApplyOps(const SharedViews& v) {
         status = Status::Range("timer slot is already scheduled or out of range");
         continue;
       }
-      heap_.push(when, next_seq_++, code);
+      heap_.push(when, code);
     } else {
       int32_t slot = -code - 1;
       if (heap_.remove(slot)) v.ops[released++] = static_cast<double>(slot);

@@ -70,7 +70,6 @@ class LoopCore {
   void PublishHeap(const SharedViews& v);
 
   TimerHeap heap_;
-  uint64_t next_seq_ = 0;
 };
 
 }  // namespace aioloop

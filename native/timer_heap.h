@@ -4,12 +4,12 @@
 // Knows nothing of N-API or of the loop: it stores plain (when, seq, slot)
 // entries. `seq` is a strictly increasing insertion counter, so timers with
 // equal deadlines leave the heap in the order they were added (libuv's
-// start_id, Node's timer list id).
+// start_id, Node's timer list id). It is 32 bits: when it would wrap, the
+// live timers are renumbered 0..n-1 in their order (renumber(), once per
+// four billion timers), so it is exact for ordering and liveness forever.
 //
 // Layout choices, all for cache behaviour with a million timers:
-// - an entry is 16 bytes: the deadline, and one 64-bit key holding the
-//   sequence number in its high 36 bits and the slot in its low 28 bits, so
-//   comparing keys compares sequence numbers (slots never decide);
+// - an entry is 16 bytes: the deadline, the sequence number, the slot;
 // - four children per node: half the depth of a binary heap, and the four
 //   children of a node share one 64-byte cache line;
 // - sifting moves a hole and writes the moving entry once (as Node's
@@ -44,22 +44,26 @@ namespace aioloop {
 
 struct TimerEntry {
   double when;
-  uint64_t key;  // (seq << kSlotBits) | slot
+  uint32_t seq;
+  uint32_t slot;
 };
+
+// Renumbering starts when the sequence counter reaches this. A build may
+// lower it (the sanitizer build does, so that its tests cross it often).
+#ifndef AIOLOOP_SEQ_LIMIT
+#define AIOLOOP_SEQ_LIMIT 0xFFFFFFF0u
+#endif
 
 class TimerHeap {
  public:
-  static constexpr int kSlotBits = 28;
-  static constexpr int32_t kMaxSlot = (int32_t{1} << kSlotBits) - 2;
-  // Sequence numbers wrap after 2^36 (~69 billion) timers in one loop.
-  static constexpr uint64_t kSeqMask = (uint64_t{1} << (64 - kSlotBits)) - 1;
-  // seq_of_ of a slot with no timer (never a masked sequence number).
-  static constexpr uint64_t kNoTimer = ~uint64_t{0};
+  static constexpr int32_t kMaxSlot = (int32_t{1} << 28) - 2;
+  // seq_of_ of a slot with no timer (never a sequence number: see kSeqLimit).
+  static constexpr uint32_t kNoTimer = ~uint32_t{0};
+  static constexpr uint32_t kSeqLimit = AIOLOOP_SEQ_LIMIT;
+  static constexpr uint32_t kSeqCeiling = 0xFFFFFFF0u;
+  static_assert(kSeqLimit > 0 && kSeqLimit <= kSeqCeiling, "AIOLOOP_SEQ_LIMIT out of range");
 
-  static int32_t SlotOf(const TimerEntry& e) {
-    return static_cast<int32_t>(e.key & ((uint64_t{1} << kSlotBits) - 1));
-  }
-  static uint64_t SeqOf(const TimerEntry& e) { return e.key >> kSlotBits; }
+  static int32_t SlotOf(const TimerEntry& e) { return static_cast<int32_t>(e.slot); }
 
   // Live timers (tombstones not counted).
   size_t size() const { return stored() - dead_; }
@@ -97,10 +101,11 @@ class TimerHeap {
   }
 
   // Precondition: reserve_slot(slot) returned true and !contains(slot).
-  void push(double when, uint64_t seq, int32_t slot) {
+  void push(double when, int32_t slot) {
     if (run_pos_ < run_.size()) merge_run();
-    seq &= kSeqMask;
-    TimerEntry e{when, (seq << kSlotBits) | static_cast<uint64_t>(slot)};
+    if (next_seq_ >= seq_limit_) renumber();
+    uint32_t seq = next_seq_++;
+    TimerEntry e{when, seq, static_cast<uint32_t>(slot)};
     seq_of_[slot] = seq;
     heap_.push_back(e);
     sift_up(heap_.size() - 1, e);
@@ -158,15 +163,19 @@ class TimerHeap {
     heap_.clear();
     clear_run();
     dead_ = 0;
+    next_seq_ = 0;
+    seq_limit_ = kSeqLimit;
   }
 
   // Gives the memory back (used by close()).
   void release() {
     std::vector<TimerEntry>().swap(heap_);
     std::vector<TimerEntry>().swap(run_);
-    std::vector<uint64_t>().swap(seq_of_);
+    std::vector<uint32_t>().swap(seq_of_);
     run_pos_ = 0;
     dead_ = 0;
+    next_seq_ = 0;
+    seq_limit_ = kSeqLimit;
   }
 
  private:
@@ -185,14 +194,14 @@ class TimerHeap {
   static constexpr size_t kSlotSlack = 1 << 16;
 
   static bool less(const TimerEntry& a, const TimerEntry& b) {
-    return a.when < b.when || (a.when == b.when && a.key < b.key);
+    return a.when < b.when || (a.when == b.when && a.seq < b.seq);
   }
   // `less` as a type, so that std::sort inlines it.
   struct Less {
     bool operator()(const TimerEntry& a, const TimerEntry& b) const { return less(a, b); }
   };
 
-  bool live(const TimerEntry& e) const { return seq_of_[SlotOf(e)] == SeqOf(e); }
+  bool live(const TimerEntry& e) const { return seq_of_[e.slot] == e.seq; }
 
   // Entries held, tombstones included.
   size_t stored() const { return heap_.size() + (run_.size() - run_pos_); }
@@ -261,6 +270,28 @@ class TimerHeap {
     heapify();
   }
 
+  // The sequence counter is about to wrap: drop the tombstones and give the
+  // live timers the numbers 0..n-1 in their (when, seq) order. A sorted
+  // array is a valid heap. Tombstones must go first: one left behind could
+  // later share a number with a live timer of its slot.
+  void renumber() {
+    compact();
+    std::sort(heap_.begin(), heap_.end(), Less{});
+    uint32_t seq = 0;
+    for (TimerEntry& e : heap_) {
+      e.seq = seq;
+      seq_of_[e.slot] = seq;
+      seq++;
+    }
+    next_seq_ = seq;
+    // Room for at least as many pushes as there are live timers before the
+    // next renumbering (matters only for a lowered AIOLOOP_SEQ_LIMIT).
+    uint64_t limit = 2 * static_cast<uint64_t>(seq) + 1;
+    if (limit < kSeqLimit) limit = kSeqLimit;
+    if (limit > kSeqCeiling) limit = kSeqCeiling;
+    seq_limit_ = static_cast<uint32_t>(limit);
+  }
+
   void heapify() {
     size_t n = heap_.size();
     if (n < 2) return;
@@ -297,8 +328,10 @@ class TimerHeap {
   std::vector<TimerEntry> heap_;
   std::vector<TimerEntry> run_;   // sorted due timers split off by pop_due
   size_t run_pos_ = 0;            // run_[run_pos_..] are still pending
-  std::vector<uint64_t> seq_of_;  // slot -> sequence number of its live timer, or kNoTimer
+  std::vector<uint32_t> seq_of_;  // slot -> sequence number of its live timer, or kNoTimer
   size_t dead_ = 0;               // tombstones in heap_ and run_
+  uint32_t next_seq_ = 0;
+  uint32_t seq_limit_ = kSeqLimit;
 };
 
 }  // namespace aioloop

@@ -90,7 +90,7 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
     if (/never retrieved|destroyed but it is pending/.test(ctx.message)) return;
     count('handler');
     const handle =
-      ctx.handle === undefined ? '-' : (labels.get(ctx.handle) ?? labels.get(ctx.handle._callback) ?? 'internal');
+      ctx.handle === undefined ? '-' : (labels.get(ctx.handle) ?? labels.get((ctx.handle as { _callback?: unknown })._callback as never) ?? 'internal');
     note(`handler: ${ctx.message} | ${ctx.exception === undefined ? '-' : errText(ctx.exception)} | ${handle}`);
   });
 

@@ -13,19 +13,22 @@
  * removal keeps the heap exactly the live timers). Cancelled ready handles
  * stay in the ring and are skipped (their `_callback` is cleared).
  */
-import { Handle, TimerHandle, type MinimalLoop } from '../events';
+import { CallbackHandle, CallbackTimerHandle, type Handle, type MinimalLoop } from '../events';
+
+/** A ready-queue entry of this core. */
+type Entry = CallbackHandle | CallbackTimerHandle;
 import { monotonic, sleepSeconds } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
 import { CLOCK_RESOLUTION, READY_INITIAL_CAPACITY } from './layout';
 
 /** A ring of n empty places (filled by index: the fastest way measured). */
-function makeRing(capacity: number): (Handle | undefined)[] {
-  const ring: (Handle | undefined)[] = new Array(capacity);
+function makeRing(capacity: number): (Entry | undefined)[] {
+  const ring: (Entry | undefined)[] = new Array(capacity);
   for (let i = 0; i < capacity; i++) ring[i] = undefined;
   return ring;
 }
 
-function earlier(a: TimerHandle, b: TimerHandle): boolean {
+function earlier(a: CallbackTimerHandle, b: CallbackTimerHandle): boolean {
   return a._when < b._when || (a._when === b._when && a._seq < b._seq);
 }
 
@@ -37,15 +40,15 @@ export class JsCore implements LoopCore {
   args: readonly unknown[] | null;
   arg0: unknown;
   private readonly _loop: MinimalLoop;
-  private _ring: (Handle | undefined)[];
+  private _ring: (Entry | undefined)[];
   private _mask: number;
   private _head: number;
   private _count: number;
-  private _heap: TimerHandle[];
+  private _heap: CallbackTimerHandle[];
   private _seq: number;
   private readonly _virtual: boolean;
   private _vnow: number;
-  private _current: Handle | null;
+  private _current: Entry | null;
 
   constructor(loop: MinimalLoop, clock: ClockName) {
     this._loop = loop;
@@ -68,21 +71,21 @@ export class JsCore implements LoopCore {
   }
 
   soon(callback: Callback, args: readonly unknown[]): Handle {
-    const h = new Handle(callback, args, this._loop);
+    const h = new CallbackHandle(callback, args, this._loop);
     this._push(h);
     return h;
   }
 
   soonQuiet(callback: Callback, args: readonly unknown[]): void {
-    this._push(new Handle(callback, args, this._loop));
+    this._push(new CallbackHandle(callback, args, this._loop));
   }
 
   soonQuiet1(callback: Callback, arg: unknown): void {
-    this._push(new Handle(callback, [arg], this._loop));
+    this._push(new CallbackHandle(callback, [arg], this._loop));
   }
 
-  at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
-    const h = new TimerHandle(when, callback, args, this._loop);
+  at(when: number, callback: Callback, args: readonly unknown[]): CallbackTimerHandle {
+    const h = new CallbackTimerHandle(when, callback, args, this._loop);
     h._seq = this._seq++;
     const heap = this._heap;
     heap.push(h);
@@ -90,24 +93,26 @@ export class JsCore implements LoopCore {
     return h;
   }
 
-  atQuiet1(when: number, callback: Callback, arg: unknown): TimerHandle {
+  atQuiet1(when: number, callback: Callback, arg: unknown): CallbackTimerHandle {
     return this.at(when, callback, [arg]);
   }
 
   cancelQuiet(token: TimerToken): void {
-    const h = token as TimerHandle;
+    const h = token as CallbackTimerHandle;
     h._cancelled = true;
-    h._callback = undefined;
-    h._args = undefined;
-    if (h._slot >= 0) this.cancel(h);
+    this.cancel(h);
   }
 
   cancel(handle: Handle): void {
+    const h = handle as Entry;
+    // Let go of the callback at once; an entry still in the ring is skipped.
+    h._callback = undefined;
+    h._args = undefined;
     // Only a timer still in the heap has a slot here (its heap index).
-    const i = handle._slot;
+    const i = h._slot;
     const heap = this._heap;
-    if (i < 0 || heap[i] !== handle) return;
-    handle._slot = -1;
+    if (i < 0 || heap[i] !== h) return;
+    h._slot = -1;
     const last = heap.pop()!;
     if (i < heap.length) {
       if (i > 0 && earlier(last, heap[(i - 1) >> 1])) this._siftUp(i, last);
@@ -116,7 +121,7 @@ export class JsCore implements LoopCore {
   }
 
   callbackOf(handle: Handle): Callback | undefined {
-    return handle._callback;
+    return (handle as Entry)._callback;
   }
 
   next(): Callback | undefined {
@@ -175,13 +180,13 @@ export class JsCore implements LoopCore {
     this.args = NONE;
   }
 
-  private _push(h: Handle): void {
+  private _push(h: Entry): void {
     if (this._count > this._mask) this._grow();
     this._ring[(this._head + this._count) & this._mask] = h;
     this._count++;
   }
 
-  private _popTimer(): TimerHandle {
+  private _popTimer(): CallbackTimerHandle {
     const heap = this._heap;
     const top = heap[0];
     top._slot = -1;
@@ -190,7 +195,7 @@ export class JsCore implements LoopCore {
     return top;
   }
 
-  private _siftUp(hole: number, h: TimerHandle): void {
+  private _siftUp(hole: number, h: CallbackTimerHandle): void {
     const heap = this._heap;
     while (hole > 0) {
       const parent = (hole - 1) >> 1;
@@ -204,7 +209,7 @@ export class JsCore implements LoopCore {
     h._slot = hole;
   }
 
-  private _siftDown(hole: number, h: TimerHandle): void {
+  private _siftDown(hole: number, h: CallbackTimerHandle): void {
     const heap = this._heap;
     const n = heap.length;
     for (;;) {

@@ -36,7 +36,7 @@
  * generation, so a handle kept after its callback ran can no longer touch the
  * slot's next tenant.
  */
-import { Handle, TimerHandle, type MinimalLoop } from '../events';
+import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type MinimalLoop } from '../events';
 import { monotonic } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
 import {
@@ -76,6 +76,9 @@ const INITIAL_SLOTS = 1024;
 
 const NONE: readonly unknown[] = Object.freeze([]);
 
+/** Bit 0 of `_tgens[slot]`: the timer's one argument is kept as is (atQuiet1). */
+const ONE_ARG = 1;
+
 /** Ring entry of a callSoon callback (whose callback sits in `_rcbs`). */
 const SOON = -1;
 /** Ring entry of a callback with one argument, kept as is in `_rargs` (no array). */
@@ -114,9 +117,12 @@ export class NativeCore implements LoopCore {
   private _tcbs: (Callback | undefined)[];
   private _targs: unknown[];
   private _twhens: Float64Array;
+  /**
+   * Per slot: the generation (bumped by 2 each time the slot is freed) and,
+   * in bit 0, ONE_ARG: the slot's `_targs` entry is the callback's one
+   * argument itself (atQuiet1), not an arguments array.
+   */
   private _tgens: Int32Array;
-  /** 1 where the slot's `_targs` entry is the callback's one argument itself (atQuiet1). */
-  private _tone: Uint8Array;
   private _free: number[];
   private _slots: number; // timer slots handed out so far (the table's high-water mark)
   private readonly _virtual: boolean;
@@ -144,7 +150,6 @@ export class NativeCore implements LoopCore {
     this._targs = [];
     this._twhens = new Float64Array(INITIAL_SLOTS);
     this._tgens = new Int32Array(INITIAL_SLOTS);
-    this._tone = new Uint8Array(INITIAL_SLOTS);
     this._free = [];
     this._slots = 0;
     this.args = NONE;
@@ -159,7 +164,7 @@ export class NativeCore implements LoopCore {
 
   soon(callback: Callback, args: readonly unknown[]): Handle {
     this.soonQuiet(callback, args);
-    const h = new Handle(undefined, undefined, this._loop);
+    const h = new Handle(this._loop);
     h._slot = this._head + this._count - 1; // its absolute ring position
     h._gen = -1;
     return h;
@@ -185,8 +190,7 @@ export class NativeCore implements LoopCore {
 
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
     const slot = this._addTimer(when, callback, args);
-    this._tone[slot] = 0;
-    const h = new TimerHandle(when, undefined, undefined, this._loop);
+    const h = new TimerHandle(when, this._loop);
     h._slot = slot;
     h._gen = this._tgens[slot];
     return h;
@@ -194,7 +198,7 @@ export class NativeCore implements LoopCore {
 
   atQuiet1(when: number, callback: Callback, arg: unknown): number {
     const slot = this._addTimer(when, callback, arg);
-    this._tone[slot] = 1;
+    this._tgens[slot] |= ONE_ARG;
     return slot;
   }
 
@@ -228,6 +232,7 @@ export class NativeCore implements LoopCore {
 
   cancel(handle: Handle): void {
     const slot = handle._slot;
+    if (slot < 0) return; // a handle made for a report: it stands for nothing here
     if (handle._gen === -1) {
       // A callSoon entry: still in the ring if not yet taken.
       if (slot >= this._head && slot < this._head + this._count) {
@@ -282,7 +287,7 @@ export class NativeCore implements LoopCore {
       this._curWhen = NaN;
     } else {
       cb = this._tcbs[slot];
-      if (this._tone[slot] === 1) {
+      if ((this._tgens[slot] & ONE_ARG) !== 0) {
         this.args = null;
         this.arg0 = this._targs[slot];
       } else {
@@ -291,7 +296,7 @@ export class NativeCore implements LoopCore {
       this._curWhen = this._twhens[slot];
       this._tcbs[slot] = undefined;
       this._targs[slot] = undefined;
-      this._tgens[slot]++;
+      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
       this._free.push(slot);
     }
     return cb;
@@ -299,7 +304,9 @@ export class NativeCore implements LoopCore {
 
   currentHandle(callback: Callback, args: readonly unknown[]): Handle {
     const when = this._curWhen;
-    return when === when ? new TimerHandle(when, callback, args, this._loop) : new Handle(callback, args, this._loop);
+    return when === when
+      ? new CallbackTimerHandle(when, callback, args, this._loop)
+      : new CallbackHandle(callback, args, this._loop);
   }
 
   readyCount(): number {
@@ -353,7 +360,6 @@ export class NativeCore implements LoopCore {
     this._targs = [];
     this._twhens = new Float64Array(0);
     this._tgens = new Int32Array(0);
-    this._tone = new Uint8Array(0);
     this._free = [];
     this._slots = 0;
     this._ring = new Int32Array(2);
@@ -378,9 +384,6 @@ export class NativeCore implements LoopCore {
     const whens = new Float64Array(n);
     whens.set(this._twhens);
     this._twhens = whens;
-    const one = new Uint8Array(n);
-    one.set(this._tone);
-    this._tone = one;
   }
 
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
@@ -398,7 +401,7 @@ export class NativeCore implements LoopCore {
     const ops = this._ops;
     for (let i = 0; i < n; i++) {
       const slot = ops[i];
-      this._tgens[slot]++;
+      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
       this._free.push(slot);
     }
   }
