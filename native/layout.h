@@ -14,7 +14,7 @@ enum CtlField : int {
   kCtlTimers = 3,    // out: live timers in the heap
   kCtlNextWhen = 4,  // out: earliest deadline or +inf
   kCtlNow = 5,       // out: time used by the due check
-  kCtlMore = 6,      // out: 1 if due timers remain because the ring was full
+  kCtlMore = 6,      // out: > 0 if due timers remain because the ring was full: how many, when known (else 1)
   kCtlSize = 8,
 };
 

@@ -100,10 +100,14 @@ Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
   size_t tail = head + count;
   count += heap_.pop_due(due, v.ready_capacity - count,
                          [&](int32_t slot) { v.ready[tail++ & mask] = slot; });
-  bool more = count == v.ready_capacity && !heap_.empty() && due(heap_.top().when);
+  double more = 0;
+  if (count == v.ready_capacity && !heap_.empty() && due(heap_.top().when)) {
+    size_t known = heap_.run_size();
+    more = known > 0 ? static_cast<double>(known) : 1;
+  }
   v.ctl[kCtlCount] = static_cast<double>(count);
   v.ctl[kCtlNow] = now;
-  v.ctl[kCtlMore] = more ? 1 : 0;
+  v.ctl[kCtlMore] = more;
   PublishHeap(v);
   *ready_count = static_cast<double>(count);
   return status;

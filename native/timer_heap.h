@@ -74,6 +74,9 @@ class TimerHeap {
     return run_pos_ < run_.size() ? run_[run_pos_] : heap_[0];
   }
 
+  // Entries left in the sorted run of due timers (tombstones included), 0 if none.
+  size_t run_size() const { return run_.size() - run_pos_; }
+
   // True if `slot` currently names a timer in the heap.
   bool contains(int32_t slot) const {
     return slot >= 0 && static_cast<size_t>(slot) < seq_of_.size() &&

@@ -287,7 +287,7 @@ describe('raw native binding', () => {
     c[CTL_COUNT] = 0;
     c[CTL_OPS] = 0;
     take(core.collect(10, 0, true));
-    expect(c[CTL_MORE]).toBe(1);
+    expect(c[CTL_MORE]).toBeGreaterThanOrEqual(1);
     // Between calls: cancel two pending timers and add a new due one (slot n).
     const cancelled = [out.length === 1024 ? 2999 : -1, 1500].filter((x) => x >= 0 && !out.includes(x));
     let k = 0;
@@ -305,7 +305,7 @@ describe('raw native binding', () => {
       c[CTL_COUNT] = 0;
       c[CTL_OPS] = 0;
       take(core.collect(10, 0, true));
-      if (c[CTL_MORE] !== 1) break;
+      if (!(c[CTL_MORE] > 0)) break;
     }
     const all = Array.from({ length: n + 1 }, (_, s) => s).filter((s) => !cancelled.includes(s));
     const whenOf = (s: number) => (s === n ? 1.005 : when(s));

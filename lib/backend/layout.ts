@@ -38,7 +38,10 @@ export const CTL_TIMERS = 3;
 export const CTL_NEXT_WHEN = 4;
 /** ctl[CTL_NOW]: out, the time the due check used (after any wait or jump). */
 export const CTL_NOW = 5;
-/** ctl[CTL_MORE]: out, 1 when due timers stayed in the heap because the ring was full. */
+/**
+ * ctl[CTL_MORE]: out, > 0 when due timers stayed in the heap because the ring
+ * was full: their number when the heap knows it (a sorted run), else 1.
+ */
 export const CTL_MORE = 6;
 /** Number of float64 fields in ctl. */
 export const CTL_SIZE = 8;

@@ -339,11 +339,12 @@ export class NativeCore implements LoopCore {
     this._opsMinWhen = Infinity;
     let count = this._raw.collect(now, maxWait, this._virtual);
     this._release();
-    while (ctl[CTL_MORE] === 1) {
-      // The ring filled up with due timers: grow it and take the rest, at the
-      // same `now`, in the same iteration.
+    while (ctl[CTL_MORE] > 0) {
+      // The ring filled up with due timers: grow it (to fit them all when C++
+      // knows how many) and take the rest, at the same `now`, in the same
+      // iteration.
       this._count = count;
-      this._grow();
+      this._grow(count + ctl[CTL_MORE]);
       ctl[CTL_HEAD] = this._head & this._mask;
       ctl[CTL_COUNT] = this._count;
       ctl[CTL_OPS] = 0;
@@ -410,8 +411,9 @@ export class NativeCore implements LoopCore {
    * Doubles the ring. Entries keep their absolute positions (a position p
    * lives at p & mask), so handles naming a position stay valid.
    */
-  private _grow(): void {
-    const cap = this._ring.length * 2;
+  private _grow(atLeast = 0): void {
+    let cap = this._ring.length * 2;
+    while (cap < atLeast) cap *= 2;
     const mask = cap - 1;
     const oldMask = this._mask;
     const ring = new Int32Array(cap);
