@@ -49,10 +49,9 @@ export interface TaskOptions {
 
 let taskCounter = 0;
 
-// The task being stepped now, and the loop it belongs to. Steps nest only
+// The task being stepped now (its loop is `curTask._loop`). Steps nest only
 // when an eager task starts inside another task's step; `_step` saves and
-// restores the pair around each step.
-let curLoop: object | null = null;
+// restores it around each step.
 let curTask: Task<unknown> | null = null;
 
 // Live (not done) tasks per loop, for allTasks() and run()'s final cleanup.
@@ -274,16 +273,15 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._mustCancel = false;
     }
-    this._futWaiter = null;
-    this._sleeper = null;
-    const prevLoop = curLoop;
+    // Cleared only when set: most steps follow a bare yield or a sleep's
+    // timer, and a read is cheaper than a write to an old object.
+    if (this._futWaiter !== null) this._futWaiter = null;
+    if (this._sleeper !== null) this._sleeper = null;
     const prevTask = curTask;
-    curLoop = this._loop;
     curTask = this as Task<unknown>;
     try {
       this._runStep(hasError, value);
     } finally {
-      curLoop = prevLoop;
       curTask = prevTask;
     }
   }
@@ -406,21 +404,7 @@ export class Task<T = unknown> extends Future<T> {
 /** The Task running now on `loop` (default: the running loop), or null. */
 export function currentTask(loop?: MinimalLoop): Task<unknown> | null {
   const l = loop === undefined ? _requireRunningLoop() : checkLoop(loop, 'currentTask');
-  return curLoop === l ? curTask : null;
-}
-
-/** @internal Swaps the current task (eager task start); returns the previous one. */
-export function _swapCurrentTask(loop: object, task: Task<unknown> | null): [object | null, Task<unknown> | null] {
-  const prev: [object | null, Task<unknown> | null] = [curLoop, curTask];
-  curLoop = task === null ? null : loop;
-  curTask = task;
-  return prev;
-}
-
-/** @internal Restores what _swapCurrentTask returned. */
-export function _restoreCurrentTask(prev: [object | null, Task<unknown> | null]): void {
-  curLoop = prev[0];
-  curTask = prev[1];
+  return curTask !== null && curTask._loop === l ? curTask : null;
 }
 
 /** The set of tasks of `loop` (default: the running loop) that are not done yet. */
@@ -625,7 +609,7 @@ class Sleeper<R> {
   private _start(): IteratorResult<unknown, R> {
     const loop = _requireRunningLoop() as SleepLoop & Partial<TimerLoop>;
     const task = curTask;
-    if (task !== null && curLoop === loop && loop._at1 !== undefined) {
+    if (task !== null && task._loop === loop && loop._at1 !== undefined) {
       const when = loop.time!() + this._time;
       this._time = when;
       this._owner = task;
