@@ -48,6 +48,7 @@ class Core : public Napi::ObjectWrap<Core> {
                            InstanceMethod<&Core::SetReady>("setReady"),
                            InstanceMethod<&Core::Flush>("flush"),
                            InstanceMethod<&Core::Collect>("collect"),
+                           InstanceMethod<&Core::Step>("step"),
                            InstanceMethod<&Core::Clear>("clear"),
                            InstanceMethod<&Core::Close>("close"),
                            InstanceMethod<&Core::IsClosed>("isClosed"),
@@ -119,7 +120,31 @@ class Core : public Napi::ObjectWrap<Core> {
     return env.Undefined();
   }
 
+  // step(): collect() with its inputs in ctl (now, maxWait, virtual) and its
+  // result in ctl[count]. The wrapper's one crossing per iteration, so it
+  // takes no arguments and returns nothing: converting three arguments and
+  // a result cost more N-API calls than the rest of the crossing.
+  Napi::Value Step(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckAttached(env)) return Napi::Value();
+    if (info.Length() != 0) {
+      ThrowType(env, "step() takes no arguments (its inputs are in ctl)");
+      return Napi::Value();
+    }
+    SharedViews v;
+    if (!Views(env, &v)) return Napi::Value();
+    double virtual_flag = v.ctl[kCtlVirtual];
+    if (virtual_flag != 0 && virtual_flag != 1) {
+      ThrowRange(env, "step: ctl[virtual] must be 0 or 1");
+      return Napi::Value();
+    }
+    RunCollect(env, v, v.ctl[kCtlNow], v.ctl[kCtlMaxWait], virtual_flag == 1);
+    return Napi::Value();
+  }
+
   // collect(now: number, maxWait: number, virtualClock: boolean): number
+  // The same as step(), with its inputs as arguments and the ready count as
+  // the result (for tools and tests that drive the raw core).
   Napi::Value Collect(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckAttached(env)) return env.Undefined();
@@ -131,23 +156,29 @@ class Core : public Napi::ObjectWrap<Core> {
     double now = info[0].As<Napi::Number>().DoubleValue();
     double max_wait = info[1].As<Napi::Number>().DoubleValue();
     bool virtual_clock = info[2].As<Napi::Boolean>().Value();
+    SharedViews v;
+    if (!Views(env, &v)) return env.Undefined();
+    if (!RunCollect(env, v, now, max_wait, virtual_clock)) return env.Undefined();
+    return Napi::Number::New(env, v.ctl[kCtlCount]);
+  }
+
+  bool RunCollect(Napi::Env env, const SharedViews& v, double now, double max_wait,
+                  bool virtual_clock) {
     if (!std::isfinite(now)) {
       ThrowRange(env, "collect: now must be a finite number");
-      return env.Undefined();
+      return false;
     }
     if (std::isnan(max_wait) || max_wait < 0) {
       ThrowRange(env, "collect: maxWait must be >= 0 (or Infinity)");
-      return env.Undefined();
+      return false;
     }
-    SharedViews v;
-    if (!Views(env, &v)) return env.Undefined();
     double count = 0;
     Status s = core_.Collect(v, now, max_wait, virtual_clock, &count);
     if (!s.ok()) {
       ThrowStatus(env, s);
-      return env.Undefined();
+      return false;
     }
-    return Napi::Number::New(env, count);
+    return true;
   }
 
   // clear(): forget every timer (loop.close()).
@@ -207,24 +238,35 @@ class Core : public Napi::ObjectWrap<Core> {
     return true;
   }
 
-  // Takes fresh pointers: a buffer may have been detached since attach().
+  // Takes fresh pointers on every call: a buffer may have been detached
+  // since attach() (its length is then 0). Plain N-API calls, one lookup and
+  // one info call per buffer: Napi::ArrayBuffer's ByteLength() and Data()
+  // would each ask again.
+  static bool BufferOf(napi_env env, napi_ref ref, void** data, size_t* bytes) {
+    napi_value value;
+    if (napi_get_reference_value(env, ref, &value) != napi_ok || value == nullptr) return false;
+    return napi_get_arraybuffer_info(env, value, data, bytes) == napi_ok;
+  }
+
   bool Views(Napi::Env env, SharedViews* v) {
-    Napi::ArrayBuffer ctl = ctl_.Value().As<Napi::ArrayBuffer>();
-    Napi::ArrayBuffer ready = ready_.Value().As<Napi::ArrayBuffer>();
-    Napi::ArrayBuffer ops = ops_.Value().As<Napi::ArrayBuffer>();
-    if (env.IsExceptionPending()) return false;
-    size_t ready_bytes = ready.ByteLength();
+    void* ctl = nullptr;
+    void* ready = nullptr;
+    void* ops = nullptr;
+    size_t ctl_bytes = 0;
+    size_t ready_bytes = 0;
+    size_t ops_bytes = 0;
+    bool ok = BufferOf(env, ctl_, &ctl, &ctl_bytes) && BufferOf(env, ready_, &ready, &ready_bytes) &&
+              BufferOf(env, ops_, &ops, &ops_bytes);
     size_t ready_slots = ready_bytes / sizeof(int32_t);
-    if (ctl.ByteLength() < kCtlSize * sizeof(double) ||
-        ops.ByteLength() < kOpsCapacity * 2 * sizeof(double) ||
+    if (!ok || ctl_bytes < kCtlSize * sizeof(double) || ops_bytes < kOpsCapacity * 2 * sizeof(double) ||
         ready_slots < 2 || !IsPowerOfTwo(ready_slots)) {
-      ThrowRange(env, "a shared buffer was detached or resized");
+      if (!env.IsExceptionPending()) ThrowRange(env, "a shared buffer was detached or resized");
       return false;
     }
-    v->ctl = static_cast<double*>(ctl.Data());
-    v->ready = static_cast<int32_t*>(ready.Data());
+    v->ctl = static_cast<double*>(ctl);
+    v->ready = static_cast<int32_t*>(ready);
     v->ready_capacity = ready_slots;
-    v->ops = static_cast<double*>(ops.Data());
+    v->ops = static_cast<double*>(ops);
     return true;
   }
 
@@ -243,7 +285,7 @@ Napi::Value Monotonic(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Core", Core::Define(env));
   exports.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
-  exports.Set("layoutVersion", Napi::Number::New(env, 1));
+  exports.Set("layoutVersion", Napi::Number::New(env, kLayoutVersion));
   return exports;
 }
 

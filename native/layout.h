@@ -13,10 +13,15 @@ enum CtlField : int {
   kCtlOps = 2,       // in: pending command pairs; out: released slots
   kCtlTimers = 3,    // out: live timers in the heap
   kCtlNextWhen = 4,  // out: earliest deadline or +inf
-  kCtlNow = 5,       // out: time used by the due check
+  kCtlNow = 5,       // in (step): the loop's time; out: time used by the due check
   kCtlMore = 6,      // out: > 0 if due timers remain because the ring was full: how many, when known (else 1)
-  kCtlSize = 8,
+  kCtlMaxWait = 7,   // in (step): longest wait for a timer, seconds (>= 0, may be +inf)
+  kCtlVirtual = 8,   // in (step): 1 on the virtual clock, 0 on the monotonic one
+  kCtlSize = 16,
 };
+
+// Bumped whenever this layout changes; the wrapper refuses another.
+constexpr int kLayoutVersion = 2;
 
 constexpr size_t kOpsCapacity = 4096;       // command pairs
 constexpr double kClockResolution = 1e-9;   // seconds

@@ -15,7 +15,16 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative, nativeLoadError } from '../lib/backend/loader';
 import type { NativeBinding, RawCore } from '../lib/backend/native_core';
-import { CTL_COUNT, CTL_HEAD, CTL_OPS, CTL_SIZE, CTL_TIMERS, OPS_CAPACITY } from '../lib/backend/layout';
+import {
+  CTL_COUNT,
+  CTL_HEAD,
+  CTL_MAX_WAIT,
+  CTL_OPS,
+  CTL_SIZE,
+  CTL_TIMERS,
+  CTL_VIRTUAL,
+  OPS_CAPACITY,
+} from '../lib/backend/layout';
 import { exposeGc } from './gc';
 
 const SEED = 7_7007;
@@ -34,7 +43,7 @@ function fuzzCalls(): number {
   return n;
 }
 
-const METHODS = ['attach', 'setReady', 'flush', 'collect', 'clear', 'close', 'isClosed'] as const;
+const METHODS = ['attach', 'setReady', 'flush', 'collect', 'step', 'clear', 'close', 'isClosed'] as const;
 type Method = (typeof METHODS)[number];
 
 function requireBinding(): NativeBinding {
@@ -167,7 +176,7 @@ describe('raw native binding under random input', () => {
       ctl: fc.array(fc.tuple(fc.nat({ max: CTL_SIZE - 1 }), NASTY_DOUBLE), { maxLength: 4 }),
       ops: fc.array(fc.tuple(fc.nat({ max: 2 * OPS_CAPACITY - 1 }), NASTY_DOUBLE), { maxLength: 8 }),
       ready: fc.array(fc.tuple(fc.nat({ max: 1023 }), fc.integer()), { maxLength: 4 }),
-      call: fc.constantFrom('flush', 'collect', 'collect', 'clear', 'setReady'),
+      call: fc.constantFrom('flush', 'collect', 'collect', 'step', 'step', 'clear', 'setReady'),
       now: NASTY_DOUBLE,
       maxWait: fc.constantFrom(0, 0, 1, Infinity, NaN, -1),
       virtualClock: fc.boolean(),
@@ -189,6 +198,11 @@ describe('raw native binding under random input', () => {
               const ring = new Int32Array(s.newRing);
               core.setReady(ring.buffer);
               ready = ring;
+            } else if (s.call === 'step') {
+              // step() reads its inputs from the (garbage-filled) ctl; only a
+              // real wait is kept out, as for collect below.
+              if (ctl[CTL_VIRTUAL] !== 1) ctl[CTL_MAX_WAIT] = 0;
+              core.step();
             } else {
               core.collect(s.now, s.virtualClock ? s.maxWait : 0, s.virtualClock);
             }
@@ -199,7 +213,7 @@ describe('raw native binding under random input', () => {
             expect(Number.isInteger(timers) && timers >= 0).toBe(true);
             const released = ctl[CTL_OPS];
             expect(Number.isInteger(released) && released >= 0 && released <= OPS_CAPACITY).toBe(true);
-            if (s.call === 'collect') {
+            if (s.call === 'collect' || s.call === 'step') {
               expect(ctl[CTL_COUNT]).toBeGreaterThanOrEqual(0);
               expect(ctl[CTL_COUNT]).toBeLessThanOrEqual(ready.length);
               expect(Number.isInteger(ctl[CTL_HEAD])).toBe(true);
@@ -272,7 +286,7 @@ describe('raw native binding under random input', () => {
       const { parentPort } = require('node:worker_threads');
       const binding = require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(root)});
       const core = new binding.Core();
-      const ctl = new Float64Array(8), ready = new Int32Array(1024), ops = new Float64Array(2 * 4096);
+      const ctl = new Float64Array(${CTL_SIZE}), ready = new Int32Array(1024), ops = new Float64Array(2 * 4096);
       core.attach(ctl.buffer, ready.buffer, ops.buffer);
       parentPort.postMessage('ready');
       for (let i = 0; ; i++) {

@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { loadNative } from '../lib/backend/loader';
-import { CTL_COUNT, CTL_HEAD, CTL_MORE, CTL_OPS, CTL_SIZE, OPS_CAPACITY } from '../lib/backend/layout';
+import {
+  CTL_COUNT,
+  CTL_HEAD,
+  CTL_MAX_WAIT,
+  CTL_MORE,
+  CTL_NOW,
+  CTL_OPS,
+  CTL_SIZE,
+  CTL_VIRTUAL,
+  OPS_CAPACITY,
+} from '../lib/backend/layout';
 
 const binding = loadNative();
 
@@ -107,6 +117,39 @@ describe('raw native binding', () => {
     expect(() => core.collect(0, NaN, false)).toThrow(RangeError);
     expect(core.collect(0, 0, false)).toBe(0);
     core.close();
+  });
+
+  it('step takes its inputs from ctl and leaves the ready count there', () => {
+    const { core, ctlView, opsView } = attached();
+    const step = core.step as unknown as (...a: unknown[]) => unknown;
+    expect(() => step.call(core, 1)).toThrow(TypeError);
+    opsView[0] = 5;
+    opsView[1] = 0; // a timer for slot 0 at t = 5
+    ctlView[CTL_OPS] = 1;
+    ctlView[CTL_NOW] = 1;
+    ctlView[CTL_MAX_WAIT] = Infinity;
+    ctlView[CTL_VIRTUAL] = 1;
+    expect(step.call(core)).toBe(undefined);
+    expect(ctlView[CTL_COUNT]).toBe(1); // the virtual clock jumped to it
+    expect(ctlView[CTL_NOW]).toBe(5);
+    for (const [field, value] of [
+      [CTL_NOW, NaN],
+      [CTL_NOW, Infinity],
+      [CTL_MAX_WAIT, -1],
+      [CTL_MAX_WAIT, NaN],
+      [CTL_VIRTUAL, 0.5],
+      [CTL_VIRTUAL, 2],
+      [CTL_VIRTUAL, NaN],
+    ] as const) {
+      ctlView.fill(0);
+      ctlView[field] = value;
+      expect(() => core.step()).toThrow(RangeError);
+    }
+    ctlView.fill(0);
+    core.step();
+    expect(ctlView[CTL_COUNT]).toBe(0);
+    core.close();
+    expect(() => core.step()).toThrow(/closed/);
   });
 
   it('collect rejects corrupt control fields', () => {

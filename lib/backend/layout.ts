@@ -36,15 +36,21 @@ export const CTL_OPS = 2;
 export const CTL_TIMERS = 3;
 /** ctl[CTL_NEXT_WHEN]: out, the earliest deadline in the heap, or +Infinity. */
 export const CTL_NEXT_WHEN = 4;
-/** ctl[CTL_NOW]: out, the time the due check used (after any wait or jump). */
+/** ctl[CTL_NOW]: in (step), the loop's time; out, the time the due check used (after any wait or jump). */
 export const CTL_NOW = 5;
 /**
  * ctl[CTL_MORE]: out, > 0 when due timers stayed in the heap because the ring
  * was full: their number when the heap knows it (a sorted run), else 1.
  */
 export const CTL_MORE = 6;
+/** ctl[CTL_MAX_WAIT]: in (step), the longest wait for a timer in seconds (>= 0, may be Infinity). */
+export const CTL_MAX_WAIT = 7;
+/** ctl[CTL_VIRTUAL]: in (step), 1 on the virtual clock, 0 on the monotonic one. */
+export const CTL_VIRTUAL = 8;
+/** Must equal the addon's `layoutVersion` (native/layout.h kLayoutVersion). */
+export const LAYOUT_VERSION = 2;
 /** Number of float64 fields in ctl. */
-export const CTL_SIZE = 8;
+export const CTL_SIZE = 16;
 
 /**
  * Command pairs buffered before a forced flush. 4096 pairs is 64 KiB: large

@@ -26,6 +26,7 @@ import * as path from 'node:path';
 import type { MinimalLoop } from '../events';
 import type { BackendName, ClockName, LoopCore } from './core';
 import { JsCore } from './js_core';
+import { LAYOUT_VERSION } from './layout';
 import { NativeCore, type NativeBinding } from './native_core';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
@@ -43,7 +44,7 @@ export function loadNative(): NativeBinding | null {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => unknown;
     const b = load(PACKAGE_ROOT) as NativeBinding;
-    if (typeof b?.Core !== 'function' || b.layoutVersion !== 1) {
+    if (typeof b?.Core !== 'function' || b.layoutVersion !== LAYOUT_VERSION) {
       throw new Error('the aioloop addon found does not match this version of the package (rebuild it)');
     }
     binding = b;

@@ -43,12 +43,14 @@ import {
   CLOCK_RESOLUTION,
   CTL_COUNT,
   CTL_HEAD,
+  CTL_MAX_WAIT,
   CTL_MORE,
   CTL_NEXT_WHEN,
   CTL_NOW,
   CTL_OPS,
   CTL_SIZE,
   CTL_TIMERS,
+  CTL_VIRTUAL,
   OPS_CAPACITY,
   READY_INITIAL_CAPACITY,
 } from './layout';
@@ -59,6 +61,7 @@ export interface RawCore {
   setReady(ready: ArrayBuffer): void;
   flush(): void;
   collect(now: number, maxWait: number, virtualClock: boolean): number;
+  step(): void;
   clear(): void;
   close(): void;
   isClosed(): boolean;
@@ -137,6 +140,7 @@ export class NativeCore implements LoopCore {
     this._raw = new binding.Core();
     this._ctl = new Float64Array(CTL_SIZE);
     this._ctl[CTL_NEXT_WHEN] = Infinity;
+    this._ctl[CTL_VIRTUAL] = this._virtual ? 1 : 0;
     this._ops = new Float64Array(2 * OPS_CAPACITY);
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
@@ -335,20 +339,25 @@ export class NativeCore implements LoopCore {
     ctl[CTL_HEAD] = this._head & this._mask;
     ctl[CTL_COUNT] = this._count;
     ctl[CTL_OPS] = this._opsCount;
+    ctl[CTL_NOW] = now;
+    ctl[CTL_MAX_WAIT] = maxWait;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
-    let count = this._raw.collect(now, maxWait, this._virtual);
+    this._raw.step();
+    let count = ctl[CTL_COUNT];
     this._release();
     while (ctl[CTL_MORE] > 0) {
       // The ring filled up with due timers: grow it (to fit them all when C++
-      // knows how many) and take the rest, at the same `now`, in the same
-      // iteration.
+      // knows how many) and take the rest, at the same `now` (ctl[CTL_NOW] as
+      // C++ left it), in the same iteration.
       this._count = count;
       this._grow(count + ctl[CTL_MORE]);
       ctl[CTL_HEAD] = this._head & this._mask;
       ctl[CTL_COUNT] = this._count;
       ctl[CTL_OPS] = 0;
-      count = this._raw.collect(ctl[CTL_NOW], 0, this._virtual);
+      ctl[CTL_MAX_WAIT] = 0;
+      this._raw.step();
+      count = ctl[CTL_COUNT];
     }
     this._count = count;
     if (this._virtual) this._vnow = ctl[CTL_NOW];
