@@ -9,11 +9,12 @@
 //              beside it, in JS)
 //   callLater: ops += (when, slot)        --
 //   cancel:    ops += (0, -slot-1)        --
-//   runOnce ---------- collect() -------> replay ops into the heap,
+//   runOnce ------- step() (collect) ---> replay ops into the heap,
 //                                          wait (or jump the virtual clock)
 //                                          until the earliest timer is due,
 //                                          append due slots to the ring
-//   run ring[head .. head+count)  <------ ctl: count, released slots, now
+//   run ring[head .. head+count)  <------ ctl: count, released slots, now,
+//                                          how many due timers did not fit
 //
 // So the boundary is crossed at most once per iteration that involves timers
 // (the wrapper skips it when something is ready and no timer can be due) and

@@ -5,7 +5,8 @@
  * agree field for field. The native core never calls into JavaScript; the
  * wrapper never calls into C++ on `callSoon`, `callLater` or dispatch. All the
  * traffic goes through these buffers, and the wrapper crosses into C++ once per
- * loop iteration at most (`collect`), and only when timers are involved.
+ * loop iteration at most (`step`, whose inputs and outputs are ctl fields, so
+ * no value is converted at the boundary), and only when timers are involved.
  *
  *   ctl    Float64Array[CTL_SIZE]  control block, written by both sides
  *   ready  Int32Array[2^k]         the ready ring (see below)

@@ -6,8 +6,10 @@
  * the timer came due, or a negative code for a callSoon entry, whose callback
  * and arguments sit beside it in JS arrays at the same ring position
  * (`_rcbs`, `_rargs`): SOON (-1) with an arguments array, SOON1 (-2) with
- * its one argument as is (aioloop's own Task steps and done-callbacks). Timers keep their callbacks in a slot table (struct of
- * arrays: `_tcbs`, `_targs`, `_twhens`, `_tgens`); C++ only sees slots.
+ * its one argument as is (aioloop's own Task steps and done-callbacks).
+ * Timers keep their callbacks in a slot table (struct of arrays: `_tcbs`,
+ * `_targs`, `_twhens`, `_tgens`, whose bit 0 marks a one-argument timer made
+ * by `atQuiet1` for a sleeping task); C++ only sees slots.
  * The hot operations never cross into C++:
  *
  *   soon    ring[tail] = -1; rcbs/rargs[tail] = callback, args
@@ -24,10 +26,13 @@
  * for the garbage collector to trace and promote — the main cost of the js
  * core, which keeps asyncio's object per handle.
  *
- * `collect` crosses once, and only when timers exist or commands are pending:
- * C++ replays the commands into its heap, waits or jumps the clock, appends
- * due timer slots to the ring, and lists the slots of cancelled timers it
- * dropped. See layout.ts for the buffers and native/loop_core.h for the other
+ * `collect` crosses once (`step()`: the time, the wait and the clock kind
+ * go in through ctl, the count comes back there), and only when timers
+ * exist or commands are pending: C++ replays the commands into its heap,
+ * waits or jumps the clock, appends due timer slots to the ring, and lists
+ * the slots of cancelled timers it dropped. If more timers are due than the
+ * ring can take, it says how many (when it knows) and the wrapper grows the
+ * ring once and steps again at the same time. See layout.ts for the buffers and native/loop_core.h for the other
  * side.
  *
  * Timer slot lifetime: allocated by `at`, freed when its entry leaves the ring

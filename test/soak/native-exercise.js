@@ -16,9 +16,10 @@ const binding = require('node-gyp-build')(root);
 const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
-const CTL_SIZE = 8;
+// lib/backend/layout.ts (this file runs without the TypeScript build).
+const CTL_SIZE = 16;
 const OPS_CAPACITY = 4096;
-const CTL = { head: 0, count: 1, ops: 2, timers: 3 };
+const CTL = { head: 0, count: 1, ops: 2, timers: 3, now: 5, more: 6, maxWait: 7, virtual: 8 };
 
 function attachFresh(readySlots) {
   const core = new binding.Core();
@@ -69,8 +70,38 @@ function rawCycle(seed, close) {
   if (close) c.core.close();
 }
 
+// The sorted run of due timers: 3,000 due at once into a 2,048-entry ring
+// (the heap splits them off after 1,024 pops), a new timer pushed while the
+// rest of the run is pending (merged back), then step() until all are out.
+function runCycle(seed, close) {
+  const c = attachFresh(2048);
+  for (let slot = 0; slot < 3000; slot++) {
+    c.ops[2 * slot] = (slot * 7919 + seed) % 97;
+    c.ops[2 * slot + 1] = slot;
+  }
+  c.ctl[CTL.ops] = 3000;
+  c.ctl[CTL.head] = 0;
+  c.ctl[CTL.count] = 0;
+  c.ctl[CTL.now] = 1000;
+  c.ctl[CTL.maxWait] = 0;
+  c.ctl[CTL.virtual] = 1;
+  c.core.step();
+  c.ops[0] = 5;
+  c.ops[1] = 3000;
+  c.ctl[CTL.ops] = 1;
+  c.core.flush();
+  for (let k = 0; k < 4 && c.ctl[CTL.more] > 0; k++) {
+    c.ctl[CTL.ops] = 0;
+    c.ctl[CTL.head] = 0;
+    c.ctl[CTL.count] = 0;
+    c.core.step();
+  }
+  if (close) c.core.close();
+}
+
 for (let i = 0; i < 60; i++) {
   rawCycle(i, i % 2 === 0); // half are closed, half left to their finalizers
+  runCycle(i, i % 2 === 1);
   if (i % 10 === 9) gc();
 }
 
