@@ -44,6 +44,7 @@ export interface TimerLoop extends QuietLoop {
   time(): number;
   _at1(when: number, callback: (...args: any[]) => unknown, arg: unknown): unknown;
   _cancelTimer(token: unknown): void;
+  _timerWhen(token: unknown): number;
 }
 
 /** @internal The one empty argument list shared by every callback that takes none. */

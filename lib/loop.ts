@@ -184,7 +184,12 @@ export class Loop {
     return token;
   }
 
-  /** @internal Cancels a `_later1` timer that has not run yet. */
+  /** @internal The deadline of a pending `_at1` timer (for messages). */
+  _timerWhen(token: TimerToken): number {
+    return this._closed ? NaN : this._core.whenOf(token);
+  }
+
+  /** @internal Cancels an `_at1` timer that has not run yet. */
   _cancelTimer(token: TimerToken): void {
     if (this._closed) return;
     this._core.cancelQuiet(token);

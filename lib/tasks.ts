@@ -550,21 +550,23 @@ const SLEEP_DONE = 5;
  * does what asyncio.sleep does: a Future and `callLater` completing it.
  */
 class Sleeper<R> {
-  /** The delay until stepped; then the deadline. */
-  _time: number;
+  /**
+   * The delay until stepped; then the timer: a core token (parked) or the
+   * callLater handle (SLEEP_FUTURE). One field for both, and no number field:
+   * V8 would give a float field its own box, a second object living as long
+   * as the sleep (the deadline is asked of the core instead, see _when).
+   */
+  _timer: unknown;
   _result: R;
   _state: number;
   /** The parked task (SLEEP_PARKED..), or the awaited Future (SLEEP_FUTURE). */
   _owner: Task<unknown> | Future<unknown> | null;
-  /** The timer: a core token (parked), or the callLater handle (SLEEP_FUTURE). */
-  _timer: unknown;
 
   constructor(delay: number, result: R) {
-    this._time = delay;
+    this._timer = delay;
     this._result = result;
     this._state = SLEEP_NEW;
     this._owner = null;
-    this._timer = null;
   }
 
   next(): IteratorResult<unknown, R> {
@@ -602,16 +604,17 @@ class Sleeper<R> {
     return this;
   }
 
+  /** @internal The deadline while parked (for messages), else NaN. */
   get _when(): number {
-    return this._time;
+    if (this._state !== SLEEP_PARKED) return NaN;
+    return ((this._owner as Task<unknown>)._loop as TimerLoop)._timerWhen(this._timer);
   }
 
   private _start(): IteratorResult<unknown, R> {
     const loop = _requireRunningLoop() as SleepLoop & Partial<TimerLoop>;
     const task = curTask;
     if (task !== null && task._loop === loop && loop._at1 !== undefined) {
-      const when = loop.time!() + this._time;
-      this._time = when;
+      const when = loop.time!() + (this._timer as number);
       this._owner = task;
       this._timer = loop._at1(when, sleepFired, this);
       this._state = SLEEP_PARKED;
@@ -620,7 +623,7 @@ class Sleeper<R> {
     }
     const fut = loop.createFuture();
     this._owner = fut;
-    this._timer = loop.callLater(this._time, resolveSleep, fut, this._result);
+    this._timer = loop.callLater(this._timer as number, resolveSleep, fut, this._result);
     this._state = SLEEP_FUTURE;
     return { value: fut, done: false };
   }

@@ -47,6 +47,8 @@ export interface LoopCore {
    * `cancelQuiet`, and only until the callback has run or been cancelled.
    */
   atQuiet1(when: number, callback: Callback, arg: unknown): TimerToken;
+  /** The deadline of a timer `atQuiet1` made, while it is pending. */
+  whenOf(token: TimerToken): number;
   /** Unschedules a timer `atQuiet1` made that has neither run nor been cancelled. */
   cancelQuiet(token: TimerToken): void;
   /** `handle.cancel()` was called on a handle with `_slot >= 0`: unschedule it. */

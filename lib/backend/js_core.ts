@@ -97,6 +97,10 @@ export class JsCore implements LoopCore {
     return this.at(when, callback, [arg]);
   }
 
+  whenOf(token: TimerToken): number {
+    return (token as CallbackTimerHandle)._when;
+  }
+
   cancelQuiet(token: TimerToken): void {
     const h = token as CallbackTimerHandle;
     h._cancelled = true;

@@ -211,6 +211,10 @@ export class NativeCore implements LoopCore {
     return slot;
   }
 
+  whenOf(token: TimerToken): number {
+    return this._twhens[token as number];
+  }
+
   cancelQuiet(token: TimerToken): void {
     // The caller guarantees the timer has neither run nor been cancelled,
     // so the slot is still its own: no generation to check.
