@@ -17,11 +17,18 @@ enum CtlField : int {
   kCtlMore = 6,      // out: > 0 if due timers remain because the ring was full: how many, when known (else 1)
   kCtlMaxWait = 7,   // in (step): longest wait for a timer, seconds (>= 0, may be +inf)
   kCtlVirtual = 8,   // in (step): 1 on the virtual clock, 0 on the monotonic one
-  kCtlSize = 16,
+  kCtlStaged = 9,    // out: timers published at kCtlStageBase (virtual clock only)
+  kCtlStageTaken = 10,  // in: how many of the published timers the wrapper took itself
+  kCtlStageBase = 16,   // kStageCapacity (when, slot) pairs
+  kCtlSize = 16 + 2 * 64,
 };
 
 // Bumped whenever this layout changes; the wrapper refuses another.
-constexpr int kLayoutVersion = 2;
+constexpr int kLayoutVersion = 3;
+
+// Timers published per crossing for the wrapper to take itself (staging).
+constexpr size_t kStageCapacity = 64;
+static_assert(kCtlSize == kCtlStageBase + 2 * kStageCapacity, "ctl layout");
 
 constexpr size_t kOpsCapacity = 4096;       // command pairs
 constexpr double kClockResolution = 1e-9;   // seconds

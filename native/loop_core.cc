@@ -19,9 +19,18 @@ constexpr double kMaxSlot = 2147483646.0;  // slots and ~slots fit in int32 (the
 
 void LoopCore::PublishHeap(const SharedViews& v) {
   v.ctl[kCtlTimers] = static_cast<double>(heap_.size());
-  v.ctl[kCtlNextWhen] = heap_.empty()
-                            ? std::numeric_limits<double>::infinity()
-                            : heap_.top().when;
+  v.ctl[kCtlNextWhen] = heap_.next_unpublished_when();
+  v.ctl[kCtlStaged] = static_cast<double>(heap_.published());
+}
+
+Status LoopCore::Retire(const SharedViews& v) {
+  double taken = v.ctl[kCtlStageTaken];
+  if (!is_index(taken, static_cast<double>(heap_.published()))) {
+    return Status::Range("ctl[stageTaken] must be an integer in [0, ctl[staged]]");
+  }
+  heap_.retire(static_cast<size_t>(taken));
+  v.ctl[kCtlStageTaken] = 0;
+  return Status::Ok();
 }
 
 Status LoopCore::ApplyOps(const SharedViews& v) {
@@ -62,7 +71,11 @@ Status LoopCore::ApplyOps(const SharedViews& v) {
   return status;
 }
 
-Status LoopCore::Flush(const SharedViews& v) { return ApplyOps(v); }
+Status LoopCore::Flush(const SharedViews& v) {
+  Status status = Retire(v);
+  if (!status.ok()) return status;
+  return ApplyOps(v);
+}
 
 Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
                          bool virtual_clock, double* ready_count) {
@@ -71,7 +84,9 @@ Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
   double count_d = v.ctl[kCtlCount];
   if (!is_index(head_d, cap - 1)) return Status::Range("ctl[head] out of range");
   if (!is_index(count_d, cap)) return Status::Range("ctl[count] out of range");
-  Status status = ApplyOps(v);
+  Status status = Retire(v);
+  if (!status.ok()) return status;
+  status = ApplyOps(v);
   if (!status.ok()) return status;
 
   size_t head = static_cast<size_t>(head_d);
@@ -108,6 +123,9 @@ Status LoopCore::Collect(const SharedViews& v, double now, double max_wait,
   v.ctl[kCtlCount] = static_cast<double>(count);
   v.ctl[kCtlNow] = now;
   v.ctl[kCtlMore] = more;
+  // On the virtual clock, show the wrapper the next timers: it can then run
+  // the iterations that only need them without crossing (native_core.ts).
+  if (virtual_clock && more == 0) heap_.publish(kStageCapacity, v.ctl + kCtlStageBase);
   PublishHeap(v);
   *ready_count = static_cast<double>(count);
   return status;

@@ -30,14 +30,17 @@
 //        run_[run_pos_ ..]   sorted, every entry earlier than any in heap_
 //        heap_               4-ary heap
 //
-// The run only ever holds timers that were due when it was made, and the
-// clock only moves forward, so they stay ahead of the heap; a push while a
-// run is pending (the wrapper never does this: it drains the run before it
-// schedules anything) merges the run back first.
+// Every entry of the run is earlier than every entry of the heap. The run
+// is made two ways: by pop_due's split (timers all due, drained at once), and
+// by publish(), which moves the next few timers to the front so that the
+// wrapper can see them (staging, on the virtual clock: see loop_core.h). A
+// push earlier than the run's last entry goes into the run at its place when
+// the run is short, else the run is merged back into the heap first.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace aioloop {
@@ -74,8 +77,63 @@ class TimerHeap {
     return run_pos_ < run_.size() ? run_[run_pos_] : heap_[0];
   }
 
-  // Entries left in the sorted run of due timers (tombstones included), 0 if none.
+  // Entries left in the sorted run (tombstones included), 0 if none.
   size_t run_size() const { return run_.size() - run_pos_; }
+
+  // Staging. publish(k, out) moves the next (up to) k live timers to the
+  // front of the run and writes them to out as (when, slot) pairs; the
+  // caller may then take a prefix of them itself and report how many with
+  // retire(taken) before anything else touches the heap. Returns how many
+  // were published.
+  size_t publish(size_t k, double* out) {
+    published_ = 0;
+    if (run_pos_ < run_.size()) {
+      // Drop tombstones from the run, so that only live timers are shown.
+      size_t keep = run_pos_;
+      for (size_t i = run_pos_; i < run_.size(); i++) {
+        if (live(run_[i])) run_[keep++] = run_[i];
+        else dead_--;
+      }
+      run_.resize(keep);
+    }
+    while (run_.size() - run_pos_ < k) {
+      drop_dead_heap_top();
+      if (heap_.empty()) break;
+      run_.push_back(heap_[0]);
+      remove_root();
+    }
+    size_t n = run_.size() - run_pos_;
+    if (n > k) n = k;
+    for (size_t i = 0; i < n; i++) {
+      out[2 * i] = run_[run_pos_ + i].when;
+      out[2 * i + 1] = static_cast<double>(run_[run_pos_ + i].slot);
+    }
+    published_ = n;
+    return n;
+  }
+
+  size_t published() const { return published_; }
+
+  // The caller took the first `taken` published timers (taken <= published()).
+  void retire(size_t taken) {
+    for (size_t i = 0; i < taken; i++) {
+      const TimerEntry& e = run_[run_pos_ + i];
+      if (live(e)) seq_of_[e.slot] = kNoTimer;
+      else dead_--;
+    }
+    run_pos_ += taken;
+    published_ = 0;
+    if (run_pos_ == run_.size()) clear_run();
+  }
+
+  // The deadline of the earliest live timer that is not published, or +inf.
+  double next_unpublished_when() {
+    size_t i = run_pos_ + published_;
+    while (i < run_.size() && !live(run_[i])) i++;
+    if (i < run_.size()) return run_[i].when;
+    drop_dead_heap_top();
+    return heap_.empty() ? std::numeric_limits<double>::infinity() : heap_[0].when;
+  }
 
   // True if `slot` currently names a timer in the heap.
   bool contains(int32_t slot) const {
@@ -105,11 +163,20 @@ class TimerHeap {
 
   // Precondition: reserve_slot(slot) returned true and !contains(slot).
   void push(double when, int32_t slot) {
-    if (run_pos_ < run_.size()) merge_run();
+    published_ = 0;
     if (next_seq_ >= seq_limit_) renumber();
     uint32_t seq = next_seq_++;
     TimerEntry e{when, seq, static_cast<uint32_t>(slot)};
     seq_of_[slot] = seq;
+    if (run_pos_ < run_.size() && less(e, run_.back())) {
+      if (run_.size() - run_pos_ <= kRunInsertMax) {
+        // Into the short run at its place (after every earlier entry).
+        auto at = std::upper_bound(run_.begin() + static_cast<std::ptrdiff_t>(run_pos_), run_.end(), e, Less{});
+        run_.insert(at, e);
+        return;
+      }
+      merge_run();
+    }
     heap_.push_back(e);
     sift_up(heap_.size() - 1, e);
   }
@@ -140,7 +207,10 @@ class TimerHeap {
     if (budget < kBulkMin) budget = kBulkMin;
     while (taken < room && !empty()) {
       if (!due(top().when)) break;
-      if (taken == budget && run_pos_ == run_.size()) split_due(due);
+      if (taken == budget) {
+        if (run_pos_ < run_.size()) merge_run();
+        split_due(due);
+      }
       emit(pop());
       taken++;
     }
@@ -165,6 +235,7 @@ class TimerHeap {
     }
     heap_.clear();
     clear_run();
+    published_ = 0;
     dead_ = 0;
     next_seq_ = 0;
     seq_limit_ = kSeqLimit;
@@ -176,6 +247,7 @@ class TimerHeap {
     std::vector<TimerEntry>().swap(run_);
     std::vector<uint32_t>().swap(seq_of_);
     run_pos_ = 0;
+    published_ = 0;
     dead_ = 0;
     next_seq_ = 0;
     seq_limit_ = kSeqLimit;
@@ -190,6 +262,9 @@ class TimerHeap {
   // a sort then cost less than the cache misses of the pops they replace.
   static constexpr size_t kBulkShare = 64;
   static constexpr size_t kBulkMin = 1024;
+  // A push earlier than the run's end is inserted into a run up to this long
+  // (an O(length) move); a longer run is merged back into the heap first.
+  static constexpr size_t kRunInsertMax = 256;
   // A drained run keeps its buffer up to this many entries (1 MiB).
   static constexpr size_t kRunKeep = 1 << 16;
   // Slack for the first allocation and for slots handed out ahead of use
@@ -222,6 +297,10 @@ class TimerHeap {
       dead_--;
     }
     if (run_pos_ != 0 && run_pos_ == run_.size()) clear_run();
+    drop_dead_heap_top();
+  }
+
+  void drop_dead_heap_top() {
     while (!heap_.empty() && !live(heap_[0])) {
       remove_root();
       dead_--;
@@ -256,6 +335,7 @@ class TimerHeap {
 
   // Puts a pending run back into the heap.
   void merge_run() {
+    published_ = 0;
     heap_.insert(heap_.end(), run_.begin() + static_cast<std::ptrdiff_t>(run_pos_), run_.end());
     clear_run();
     heapify();
@@ -331,6 +411,7 @@ class TimerHeap {
   std::vector<TimerEntry> heap_;
   std::vector<TimerEntry> run_;   // sorted due timers split off by pop_due
   size_t run_pos_ = 0;            // run_[run_pos_..] are still pending
+  size_t published_ = 0;          // run_[run_pos_, run_pos_ + published_) are shown to the wrapper
   std::vector<uint32_t> seq_of_;  // slot -> sequence number of its live timer, or kNoTimer
   size_t dead_ = 0;               // tombstones in heap_ and run_
   uint32_t next_seq_ = 0;

@@ -13,8 +13,12 @@ import {
   CTL_NOW,
   CTL_OPS,
   CTL_SIZE,
+  CTL_STAGE_BASE,
+  CTL_STAGE_TAKEN,
+  CTL_STAGED,
   CTL_VIRTUAL,
   OPS_CAPACITY,
+  STAGE_CAPACITY,
 } from '../lib/backend/layout';
 
 const binding = loadNative();
@@ -150,6 +154,51 @@ describe('raw native binding', () => {
     expect(ctlView[CTL_COUNT]).toBe(0);
     core.close();
     expect(() => core.step()).toThrow(/closed/);
+  });
+
+  it('on the virtual clock a step publishes the next timers, and a taken prefix never comes back', () => {
+    const { core, ctlView, opsView } = attached();
+    const r = new Int32Array(8);
+    core.setReady(r.buffer);
+    // 100 timers at t = 1 + slot % 10 (ties in slot order).
+    for (let s = 0; s < 100; s++) {
+      opsView[2 * s] = 1 + (s % 10);
+      opsView[2 * s + 1] = s;
+    }
+    ctlView[CTL_OPS] = 100;
+    ctlView[CTL_VIRTUAL] = 1;
+    ctlView[CTL_MAX_WAIT] = 0;
+    ctlView[CTL_NOW] = 0;
+    core.step();
+    expect(ctlView[CTL_COUNT]).toBe(0);
+    expect(ctlView[CTL_STAGED]).toBe(STAGE_CAPACITY);
+    const order = Array.from({ length: 100 }, (_, s) => s).sort((a, b) => (a % 10) - (b % 10) || a - b);
+    const staged = Array.from({ length: STAGE_CAPACITY }, (_, i) => ctlView[CTL_STAGE_BASE + 2 * i + 1]);
+    expect(staged).toEqual(order.slice(0, STAGE_CAPACITY));
+    expect(ctlView[CTL_STAGE_BASE]).toBe(1);
+    // The next unpublished deadline, and the live count (published included).
+    expect(ctlView[4]).toBe(1 + (order[STAGE_CAPACITY] % 10));
+    expect(ctlView[3]).toBe(100);
+    // A taken count beyond what was published is garbage.
+    for (const bad of [STAGE_CAPACITY + 1, -1, 0.5, NaN]) {
+      ctlView[CTL_STAGE_TAKEN] = bad;
+      ctlView[CTL_OPS] = 0;
+      expect(() => core.step()).toThrow(RangeError);
+    }
+    // The wrapper took the first 30 itself; C++ emits the rest, in order.
+    ctlView[CTL_STAGE_TAKEN] = 30;
+    const out: number[] = [];
+    for (let guard = 0; guard < 200 && out.length < 70; guard++) {
+      ctlView[CTL_OPS] = 0;
+      ctlView[CTL_HEAD] = 0;
+      ctlView[CTL_COUNT] = 0;
+      ctlView[CTL_MAX_WAIT] = Infinity;
+      core.step();
+      for (let i = 0; i < ctlView[CTL_COUNT]; i++) out.push(r[i]);
+    }
+    expect(out).toEqual(order.slice(30));
+    expect(ctlView[3]).toBe(0);
+    core.close();
   });
 
   it('collect rejects corrupt control fields', () => {

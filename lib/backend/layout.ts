@@ -25,6 +25,14 @@
  *                  longer in the heap: it was already moved to `ready`)
  * ops, out: after a native call, `ops[0 .. ctl[CTL_OPS])` hold the slots of
  *   the cancelled timers the core removed from its heap; the wrapper frees them.
+ *
+ * Staging, virtual clock only: after a step, `ctl[CTL_STAGE_BASE ..]` holds
+ * `ctl[CTL_STAGED]` (when, slot) pairs, the core's next timers in order, and
+ * ctl[CTL_NEXT_WHEN] is the earliest timer after them. The wrapper may take a
+ * prefix of them itself (native_core.ts, `_collectStaged`); it writes how many
+ * into ctl[CTL_STAGE_TAKEN] before its next call, and the core retires them
+ * first. A timer the wrapper took is its own: it frees the slot, and the
+ * core ignores a cancel command for it.
  */
 
 /** ctl[CTL_HEAD]: ring index of the first ready slot. In and out. */
@@ -48,10 +56,18 @@ export const CTL_MORE = 6;
 export const CTL_MAX_WAIT = 7;
 /** ctl[CTL_VIRTUAL]: in (step), 1 on the virtual clock, 0 on the monotonic one. */
 export const CTL_VIRTUAL = 8;
+/** ctl[CTL_STAGED]: out, how many timers C++ published at CTL_STAGE_BASE (virtual clock only). */
+export const CTL_STAGED = 9;
+/** ctl[CTL_STAGE_TAKEN]: in, how many of the published timers the wrapper took itself since. */
+export const CTL_STAGE_TAKEN = 10;
+/** ctl[CTL_STAGE_BASE ..]: STAGE_CAPACITY (when, slot) pairs, the next timers in order. */
+export const CTL_STAGE_BASE = 16;
+/** Timers published per crossing. */
+export const STAGE_CAPACITY = 64;
 /** Must equal the addon's `layoutVersion` (native/layout.h kLayoutVersion). */
-export const LAYOUT_VERSION = 2;
+export const LAYOUT_VERSION = 3;
 /** Number of float64 fields in ctl. */
-export const CTL_SIZE = 16;
+export const CTL_SIZE = CTL_STAGE_BASE + 2 * STAGE_CAPACITY;
 
 /**
  * Command pairs buffered before a forced flush. 4096 pairs is 64 KiB: large

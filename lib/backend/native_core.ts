@@ -35,9 +35,16 @@
  * ring once and steps again at the same time. See layout.ts for the buffers and native/loop_core.h for the other
  * side.
  *
+ * Staging (virtual clock): a step also publishes the core's next 64 timers.
+ * An iteration that needs only them — nothing outside them due by the time
+ * it would jump to — is run from them without crossing (`_collectStaged`),
+ * so a simulation crosses about once per 60 events. Adding a timer earlier
+ * than the last published one makes the list incomplete until the next step.
+ *
  * Timer slot lifetime: allocated by `at`, freed when its entry leaves the ring
- * (next) or when C++ reports the cancelled timer removed from its heap — never
- * both, since a timer is in exactly one place. Freeing bumps the slot's
+ * (next), when a published timer the wrapper took turns out cancelled, or
+ * when C++ reports the cancelled timer removed from its heap — never twice,
+ * since a timer is in exactly one place. Freeing bumps the slot's
  * generation, so a handle kept after its callback ran can no longer touch the
  * slot's next tenant.
  */
@@ -54,6 +61,9 @@ import {
   CTL_NOW,
   CTL_OPS,
   CTL_SIZE,
+  CTL_STAGE_BASE,
+  CTL_STAGE_TAKEN,
+  CTL_STAGED,
   CTL_TIMERS,
   CTL_VIRTUAL,
   OPS_CAPACITY,
@@ -135,6 +145,14 @@ export class NativeCore implements LoopCore {
   private _slots: number; // timer slots handed out so far (the table's high-water mark)
   private readonly _virtual: boolean;
   private _vnow: number;
+  // Staging (virtual clock): the next timers, which C++ published in ctl at
+  // its last step; `_stagePos` of them are taken. Usable while `_stageValid`:
+  // a timer added earlier than the last of them (`_stageLast`) makes the
+  // list incomplete, and any other crossing replaces it.
+  private _stageCount: number;
+  private _stagePos: number;
+  private _stageValid: boolean;
+  private _stageLast: number;
   private _curWhen: number;
 
   constructor(binding: NativeBinding, loop: MinimalLoop, clock: ClockName) {
@@ -142,6 +160,10 @@ export class NativeCore implements LoopCore {
     this.clock = clock;
     this._virtual = clock === 'virtual';
     this._vnow = 0;
+    this._stageCount = 0;
+    this._stagePos = 0;
+    this._stageValid = false;
+    this._stageLast = -Infinity;
     this._raw = new binding.Core();
     this._ctl = new Float64Array(CTL_SIZE);
     this._ctl[CTL_NEXT_WHEN] = Infinity;
@@ -235,6 +257,7 @@ export class NativeCore implements LoopCore {
       this._targs.push(args);
     }
     this._twhens[slot] = when;
+    if (when < this._stageLast) this._stageValid = false;
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
@@ -328,13 +351,22 @@ export class NativeCore implements LoopCore {
 
   nextWhen(): number {
     if (this._opsCount > 0) this._flush();
-    return this._ctl[CTL_NEXT_WHEN];
+    const next = this._ctl[CTL_NEXT_WHEN];
+    if (this._stagePos < this._stageCount) {
+      const staged = this._ctl[CTL_STAGE_BASE + 2 * this._stagePos];
+      if (staged < next) return staged;
+    }
+    return next;
   }
 
   collect(maxWait: number): number {
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
+    if (this._stagePos < this._stageCount && this._stageValid) {
+      const n = this._collectStaged(maxWait);
+      if (n >= 0) return n;
+    }
     const now = this.time();
     // Something is ready (so no waiting) and no timer can be due, neither in
     // the heap nor among the pending commands: the crossing would change
@@ -342,7 +374,11 @@ export class NativeCore implements LoopCore {
     // pending commands may have removed the heap's earliest timer: then the
     // deadline read here is early, and the test only errs towards crossing.)
     if (this._count > 0) {
-      const next = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
+      let next = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
+      if (this._stagePos < this._stageCount) {
+        const staged = ctl[CTL_STAGE_BASE + 2 * this._stagePos];
+        if (staged < next) next = staged;
+      }
       if (this._virtual ? next > now : next >= now + CLOCK_RESOLUTION) return this._count;
     }
     ctl[CTL_HEAD] = this._head & this._mask;
@@ -350,6 +386,7 @@ export class NativeCore implements LoopCore {
     ctl[CTL_OPS] = this._opsCount;
     ctl[CTL_NOW] = now;
     ctl[CTL_MAX_WAIT] = maxWait;
+    ctl[CTL_STAGE_TAKEN] = this._stagePos;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._raw.step();
@@ -370,7 +407,66 @@ export class NativeCore implements LoopCore {
     }
     this._count = count;
     if (this._virtual) this._vnow = ctl[CTL_NOW];
+    this._readStage();
     return count;
+  }
+
+  /**
+   * One iteration's gathering from the published timers alone, when they
+   * settle it: jump to the first of them if nothing is ready, and move the
+   * ones due to the ring — provided no timer outside them (in the heap or
+   * among the pending commands) is due by then. Returns the ready count, or
+   * -1 when the iteration needs C++ after all. The same steps C++ takes, on
+   * timers it already ordered, without the crossing.
+   */
+  private _collectStaged(maxWait: number): number {
+    const ctl = this._ctl;
+    let pos = this._stagePos;
+    const end = this._stageCount;
+    // Cancelled ones at the front leave first (taken: their slots are ours to
+    // free now, and C++ will ignore their cancel commands), so that the time
+    // never jumps to a cancelled timer.
+    while (pos < end) {
+      const slot = ctl[CTL_STAGE_BASE + 2 * pos + 1];
+      if (this._tcbs[slot] !== undefined) break;
+      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
+      this._free.push(slot);
+      pos++;
+    }
+    this._stagePos = pos;
+    if (pos === end) return -1;
+    let t = this._vnow;
+    if (this._count === 0 && maxWait > 0) {
+      const first = ctl[CTL_STAGE_BASE + 2 * pos];
+      if (first > t) t = first;
+    }
+    const unstaged = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
+    if (!(unstaged > t)) return -1;
+    this._vnow = t;
+    while (pos < end && ctl[CTL_STAGE_BASE + 2 * pos] <= t) {
+      const slot = ctl[CTL_STAGE_BASE + 2 * pos + 1];
+      pos++;
+      if (this._tcbs[slot] === undefined) {
+        // Cancelled: dropped here, as C++ drops a cancelled timer from its heap.
+        this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
+        this._free.push(slot);
+        continue;
+      }
+      if (this._count > this._mask) this._grow();
+      this._ring[(this._head + this._count) & this._mask] = slot;
+      this._count++;
+    }
+    this._stagePos = pos;
+    return this._count;
+  }
+
+  /** After a step: take in what C++ published. */
+  private _readStage(): void {
+    const n = this._ctl[CTL_STAGED];
+    this._stageCount = n;
+    this._stagePos = 0;
+    this._stageValid = true;
+    this._stageLast = n > 0 ? this._ctl[CTL_STAGE_BASE + 2 * (n - 1)] : -Infinity;
   }
 
   close(): void {
@@ -389,6 +485,10 @@ export class NativeCore implements LoopCore {
     this._count = 0;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
+    this._stageCount = 0;
+    this._stagePos = 0;
+    this._stageValid = false;
+    this._stageLast = -Infinity;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
@@ -408,10 +508,16 @@ export class NativeCore implements LoopCore {
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
   private _flush(): void {
     this._ctl[CTL_OPS] = this._opsCount;
+    this._ctl[CTL_STAGE_TAKEN] = this._stagePos;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._raw.flush();
     this._release();
+    // C++ took back what was published and not taken.
+    this._stageCount = 0;
+    this._stagePos = 0;
+    this._stageValid = false;
+    this._stageLast = -Infinity;
   }
 
   /** Frees the slots of cancelled timers that C++ dropped from its heap. */

@@ -17,7 +17,7 @@ const gc = globalThis.gc;
 if (typeof gc !== 'function') throw new Error('run with --expose-gc');
 
 // lib/backend/layout.ts (this file runs without the TypeScript build).
-const CTL_SIZE = 16;
+const CTL_SIZE = 16 + 2 * 64;
 const OPS_CAPACITY = 4096;
 const CTL = { head: 0, count: 1, ops: 2, timers: 3, now: 5, more: 6, maxWait: 7, virtual: 8 };
 
