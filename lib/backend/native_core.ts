@@ -38,8 +38,9 @@
  * Staging (virtual clock): a step also publishes the core's next 64 timers.
  * An iteration that needs only them — nothing outside them due by the time
  * it would jump to — is run from them without crossing (`_collectStaged`),
- * so a simulation crosses about once per 60 events. Adding a timer earlier
- * than the last published one makes the list incomplete until the next step.
+ * so a simulation crosses about once per 60 events. A timer added since the
+ * step is not among them; it waits in the commands, and `_opsMinWhen` (the
+ * earliest deadline there) bounds how far the published ones can be used.
  *
  * Timer slot lifetime: allocated by `at`, freed when its entry leaves the ring
  * (next), when a published timer the wrapper took turns out cancelled, or
@@ -146,13 +147,11 @@ export class NativeCore implements LoopCore {
   private readonly _virtual: boolean;
   private _vnow: number;
   // Staging (virtual clock): the next timers, which C++ published in ctl at
-  // its last step; `_stagePos` of them are taken. Usable while `_stageValid`:
-  // a timer added earlier than the last of them (`_stageLast`) makes the
-  // list incomplete, and any other crossing replaces it.
+  // its last step; `_stagePos` of them are taken. A timer added since is
+  // not among them, but it waits in the commands, so `_opsMinWhen` bounds
+  // how far they can be used; a flush replaces them (with none).
   private _stageCount: number;
   private _stagePos: number;
-  private _stageValid: boolean;
-  private _stageLast: number;
   private _curWhen: number;
 
   constructor(binding: NativeBinding, loop: MinimalLoop, clock: ClockName) {
@@ -162,8 +161,6 @@ export class NativeCore implements LoopCore {
     this._vnow = 0;
     this._stageCount = 0;
     this._stagePos = 0;
-    this._stageValid = false;
-    this._stageLast = -Infinity;
     this._raw = new binding.Core();
     this._ctl = new Float64Array(CTL_SIZE);
     this._ctl[CTL_NEXT_WHEN] = Infinity;
@@ -257,7 +254,6 @@ export class NativeCore implements LoopCore {
       this._targs.push(args);
     }
     this._twhens[slot] = when;
-    if (when < this._stageLast) this._stageValid = false;
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
@@ -363,7 +359,7 @@ export class NativeCore implements LoopCore {
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
-    if (this._stagePos < this._stageCount && this._stageValid) {
+    if (this._stagePos < this._stageCount) {
       const n = this._collectStaged(maxWait);
       if (n >= 0) return n;
     }
@@ -465,8 +461,6 @@ export class NativeCore implements LoopCore {
     const n = this._ctl[CTL_STAGED];
     this._stageCount = n;
     this._stagePos = 0;
-    this._stageValid = true;
-    this._stageLast = n > 0 ? this._ctl[CTL_STAGE_BASE + 2 * (n - 1)] : -Infinity;
   }
 
   close(): void {
@@ -487,8 +481,6 @@ export class NativeCore implements LoopCore {
     this._opsMinWhen = Infinity;
     this._stageCount = 0;
     this._stagePos = 0;
-    this._stageValid = false;
-    this._stageLast = -Infinity;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
@@ -516,8 +508,6 @@ export class NativeCore implements LoopCore {
     // C++ took back what was published and not taken.
     this._stageCount = 0;
     this._stagePos = 0;
-    this._stageValid = false;
-    this._stageLast = -Infinity;
   }
 
   /** Frees the slots of cancelled timers that C++ dropped from its heap. */
