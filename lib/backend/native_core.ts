@@ -328,8 +328,7 @@ export class NativeCore implements LoopCore {
       this._curWhen = this._twhens[slot];
       this._tcbs[slot] = undefined;
       this._targs[slot] = undefined;
-      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
-      this._free.push(slot);
+      this._freeSlot(slot);
     }
     return cb;
   }
@@ -348,11 +347,8 @@ export class NativeCore implements LoopCore {
   nextWhen(): number {
     if (this._opsCount > 0) this._flush();
     const next = this._ctl[CTL_NEXT_WHEN];
-    if (this._stagePos < this._stageCount) {
-      const staged = this._ctl[CTL_STAGE_BASE + 2 * this._stagePos];
-      if (staged < next) return staged;
-    }
-    return next;
+    const staged = this._stageHead();
+    return staged < next ? staged : next;
   }
 
   collect(maxWait: number): number {
@@ -371,10 +367,8 @@ export class NativeCore implements LoopCore {
     // deadline read here is early, and the test only errs towards crossing.)
     if (this._count > 0) {
       let next = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
-      if (this._stagePos < this._stageCount) {
-        const staged = ctl[CTL_STAGE_BASE + 2 * this._stagePos];
-        if (staged < next) next = staged;
-      }
+      const staged = this._stageHead();
+      if (staged < next) next = staged;
       if (this._virtual ? next > now : next >= now + CLOCK_RESOLUTION) return this._count;
     }
     ctl[CTL_HEAD] = this._head & this._mask;
@@ -425,8 +419,7 @@ export class NativeCore implements LoopCore {
     while (pos < end) {
       const slot = ctl[CTL_STAGE_BASE + 2 * pos + 1];
       if (this._tcbs[slot] !== undefined) break;
-      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
-      this._free.push(slot);
+      this._freeSlot(slot);
       pos++;
     }
     this._stagePos = pos;
@@ -444,8 +437,7 @@ export class NativeCore implements LoopCore {
       pos++;
       if (this._tcbs[slot] === undefined) {
         // Cancelled: dropped here, as C++ drops a cancelled timer from its heap.
-        this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
-        this._free.push(slot);
+        this._freeSlot(slot);
         continue;
       }
       if (this._count > this._mask) this._grow();
@@ -454,6 +446,17 @@ export class NativeCore implements LoopCore {
     }
     this._stagePos = pos;
     return this._count;
+  }
+
+  /** The deadline of the first published timer not taken yet, or +Infinity. */
+  private _stageHead(): number {
+    return this._stagePos < this._stageCount ? this._ctl[CTL_STAGE_BASE + 2 * this._stagePos] : Infinity;
+  }
+
+  /** Hands a slot back: bumps its generation (clearing ONE_ARG) so old handles no longer name it. */
+  private _freeSlot(slot: number): void {
+    this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
+    this._free.push(slot);
   }
 
   /** After a step: take in what C++ published. */
@@ -516,8 +519,7 @@ export class NativeCore implements LoopCore {
     const ops = this._ops;
     for (let i = 0; i < n; i++) {
       const slot = ops[i];
-      this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
-      this._free.push(slot);
+      this._freeSlot(slot);
     }
   }
 
