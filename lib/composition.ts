@@ -10,12 +10,13 @@
  * None of these ever runs a callback itself: they only add done-callbacks
  * and timers, which the loop runs.
  */
-import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import { _getEventLoop, _requireRunningLoop, type MinimalLoop } from './events';
+import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
+import { checkNumberOrNull, checkOptions, describe } from './validate';
+import { _getEventLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, TimeoutError } from './exceptions';
 import { Future } from './futures';
 import { _silenceDestroyPending, ensureFuture, Task, type Awaitable } from './tasks';
-import { checkTime, timeout } from './timeouts';
+import { timeout } from './timeouts';
 import { Queue } from './queues';
 
 /** The value an awaitable gives: `T` for a `Future<T>`, `Coroutine<T>` or `PromiseLike<T>`. */
@@ -47,14 +48,6 @@ export interface AsCompletedOptions {
 
 function isAwaitable(value: unknown): boolean {
   return value instanceof Future || isCoroutine(value) || isPromiseLike(value);
-}
-
-function checkOptions(options: unknown, what: string): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${what}: options must be an object, got ${describe(options)}`);
-  }
-  return options as Record<string, unknown>;
 }
 
 /** The running loop's createFuture, or a plain Future for a minimal loop. */
@@ -142,7 +135,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
 
 function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolean): Future<unknown[]> {
   if (aws.length === 0) {
-    const outer = newFuture<unknown[]>(_getEventLoop() as MinimalLoop);
+    const outer = newFuture<unknown[]>(_getEventLoop());
     outer.setResult([]);
     return outer;
   }
@@ -154,7 +147,7 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
       break;
     }
   }
-  if (loop === undefined) loop = _getEventLoop() as MinimalLoop;
+  if (loop === undefined) loop = _getEventLoop();
   for (const aw of aws) {
     if (aw instanceof Future && aw._loop !== loop) {
       throw new EventLoopError('gather: every Future must belong to the same loop');
@@ -246,7 +239,7 @@ export function wait<T>(
     throw new TypeError(`wait: aws must be an Array or a Set of Futures, got ${describe(aws)}`);
   }
   const opts = checkOptions(options, 'wait');
-  const timeoutValue = opts.timeout === undefined ? null : checkTime(opts.timeout, 'timeout', 'wait');
+  const timeoutValue = opts.timeout === undefined ? null : checkNumberOrNull(opts.timeout, 'timeout', 'wait');
   const returnWhen = opts.returnWhen ?? 'ALL_COMPLETED';
   if (typeof returnWhen !== 'string' || !RETURN_WHEN.includes(returnWhen)) {
     throw new RangeError(`wait: returnWhen must be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`);
@@ -272,7 +265,7 @@ function* waitImpl<T>(
   timeoutValue: number | null,
   returnWhen: ReturnWhen,
 ): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
-  const loop = _requireRunningLoop() as MinimalLoop & { callLater(d: number, cb: (w: Future<unknown>) => void, w: Future<unknown>): { cancel(): void } };
+  const loop = _requireRunningLoop();
   for (const f of fs) {
     if (f._loop !== loop) throw new EventLoopError(`wait: ${f} belongs to a different loop`);
   }
@@ -317,7 +310,7 @@ export function waitFor<T>(aw: Awaitable<T>, timeoutValue: number | null): Corou
   if (!isAwaitable(aw)) {
     throw new TypeError(`waitFor: aw must be a Future, a coroutine or a promise, got ${describe(aw)}`);
   }
-  const t = checkTime(timeoutValue, 'timeout', 'waitFor');
+  const t = checkNumberOrNull(timeoutValue, 'timeout', 'waitFor');
   return waitForImpl(aw, t);
 }
 
@@ -347,7 +340,7 @@ function* waitForImpl<T>(aw: Awaitable<T>, t: number | null): Coroutine<T> {
 
 /** Cancels `fut` and waits until it is done, without waiting on `fut` itself (so this stays cancellable). */
 function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
-  const loop = _requireRunningLoop() as MinimalLoop;
+  const loop = _requireRunningLoop();
   const waiter = newFuture<void>(loop);
   const cb = (): void => releaseWaiter(waiter);
   fut.addDoneCallback(cb);
@@ -412,7 +405,7 @@ class AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
   private _timeoutHandle: { cancel(): void } | null;
   private _onCompletion: (f: Future<T>) => void;
 
-  constructor(futs: Set<Future<T>>, loop: MinimalLoop, timeoutValue: number | null) {
+  constructor(futs: Set<Future<T>>, loop: AbstractLoop, timeoutValue: number | null) {
     this._done = new Queue();
     this._todo = futs;
     this._todoLeft = futs.size;
@@ -420,8 +413,7 @@ class AsCompletedIterator<T> implements IterableIterator<Coroutine<T>> {
     this._onCompletion = (f) => this._handleCompletion(f);
     for (const f of futs) f.addDoneCallback(this._onCompletion);
     if (futs.size > 0 && timeoutValue !== null) {
-      const l = loop as MinimalLoop & { callLater(d: number, cb: () => void): { cancel(): void } };
-      this._timeoutHandle = l.callLater(timeoutValue, () => this._handleTimeout());
+      this._timeoutHandle = loop.callLater(timeoutValue, () => this._handleTimeout());
     }
   }
 
@@ -479,7 +471,7 @@ export function asCompleted<T>(
     throw new TypeError(`asCompleted: aws must be an Array or a Set of awaitables, got ${describe(aws)}`);
   }
   const opts = checkOptions(options, 'asCompleted');
-  const timeoutValue = opts.timeout === undefined ? null : checkTime(opts.timeout, 'timeout', 'asCompleted');
+  const timeoutValue = opts.timeout === undefined ? null : checkNumberOrNull(opts.timeout, 'timeout', 'asCompleted');
   const unique = new Set<Awaitable<T>>(aws as Iterable<Awaitable<T>>);
   let i = 0;
   for (const aw of unique) {
@@ -488,7 +480,7 @@ export function asCompleted<T>(
     }
     i++;
   }
-  const loop = _getEventLoop() as MinimalLoop;
+  const loop = _getEventLoop();
   const futs = new Set<Future<T>>();
   for (const aw of unique) futs.add(ensureFuture(aw, { loop }));
   return new AsCompletedIterator(futs, loop, timeoutValue);

@@ -1,9 +1,10 @@
 /**
- * Handles (what `callSoon`/`callLater` return), the minimal loop interface that
- * Future and Task depend on, and the process-wide "current loop" state behind
- * `getRunningLoop`, `getEventLoop` and `setEventLoop`.
+ * asyncio's events module: handles (what `callSoon`/`callLater` return), the
+ * two loop interfaces — the minimal one Future and Task depend on, and the
+ * abstract one the toolbox is typed against — and the process-wide "current
+ * loop" state behind `getRunningLoop`, `getEventLoop` and `setEventLoop`.
  */
-import { callbackName } from './coroutines';
+import { callbackName } from './validate';
 import { EventLoopError } from './exceptions';
 
 /** What the loop passes to an exception handler. */
@@ -20,41 +21,60 @@ export interface ExceptionContext {
  * The part of a loop that Future and Task use. Any object with these three
  * methods can drive aioloop's Future and Task, like the seed's hand-written
  * loop does.
+ *
+ * aioloop's own Loop also has the internal fast paths below; Future and Task
+ * use them when present (no Handle, no arguments array) and plain `callSoon`
+ * otherwise.
  */
 export interface MinimalLoop {
   callSoon(callback: (...args: any[]) => unknown, ...args: any[]): unknown;
   callExceptionHandler(context: ExceptionContext): void;
   getDebug(): boolean;
+  /** @internal `callSoon(callback, ...args)` without a Handle. */
+  _soon?(callback: (...args: any[]) => unknown, args: readonly unknown[]): void;
+  /** @internal `callSoon(callback, arg)` without a Handle or an arguments array. */
+  _soon1?(callback: (...args: any[]) => unknown, arg: unknown): void;
 }
 
-/**
- * @internal A loop with aioloop's quiet scheduling path (our Loop): Future
- * and Task use it when present, and plain `callSoon` otherwise.
- */
-export interface QuietLoop extends MinimalLoop {
-  _soon(callback: (...args: any[]) => unknown, args: readonly unknown[]): void;
-  _soon1(callback: (...args: any[]) => unknown, arg: unknown): void;
-}
+/** What `_at1` returns: a token good for `_cancelTimer`/`_timerWhen` until the timer ran. */
+export type TimerToken = unknown;
 
 /**
- * @internal A QuietLoop with handle-less timers too (our Loop): `sleep` parks
- * a task on one of these instead of a Future.
+ * The loop the toolbox is written against (asyncio's AbstractEventLoop):
+ * everything beyond {@link MinimalLoop} that gather, wait, timeouts, task
+ * groups, locks, queues and sleep use. aioloop's `Loop` implements it, and
+ * it is the type of the running loop.
  */
-export interface TimerLoop extends QuietLoop {
+export interface AbstractLoop extends MinimalLoop {
   time(): number;
-  _at1(when: number, callback: (...args: any[]) => unknown, arg: unknown): unknown;
-  _cancelTimer(token: unknown): void;
-  _timerWhen(token: unknown): number;
+  callSoon(callback: (...args: any[]) => unknown, ...args: any[]): Handle;
+  callLater(delay: number, callback: (...args: any[]) => unknown, ...args: any[]): TimerHandle;
+  callAt(when: number, callback: (...args: any[]) => unknown, ...args: any[]): TimerHandle;
+  isClosed(): boolean;
+  isRunning(): boolean;
+  stop(): void;
+  /** @internal */ _soon(callback: (...args: any[]) => unknown, args: readonly unknown[]): void;
+  /** @internal */ _soon1(callback: (...args: any[]) => unknown, arg: unknown): void;
+  /** @internal `callAt(when, callback, arg)` without a Handle (a sleeping task's timer). */
+  _at1(when: number, callback: (...args: any[]) => unknown, arg: unknown): TimerToken;
+  /** @internal Cancels an `_at1` timer that has not run yet. */
+  _cancelTimer(token: TimerToken): void;
+  /** @internal The deadline of a pending `_at1` timer (for messages). */
+  _timerWhen(token: TimerToken): number;
+  /** @internal `handle.cancel()`: the core lets go of the callback. */
+  _handleCancelled(handle: Handle): void;
+  /** @internal The callback a handle stands for, while scheduled (for messages). */
+  _handleCallback(handle: Handle): ((...args: any[]) => unknown) | undefined;
+  /**
+   * @internal The task factory as `createTask` calls it (`null`: a plain
+   * Task). Typed loosely here because the Task type lives above this module;
+   * lib/tasks.ts checks what the factory returns.
+   */
+  _taskFactoryOrNull(): ((loop: any, coro: any, options: { name?: string }) => unknown) | null;
 }
 
 /** @internal The one empty argument list shared by every callback that takes none. */
 export const NO_ARGS: readonly unknown[] = Object.freeze([]);
-
-/** The part of our Loop that a Handle needs to unschedule itself. */
-interface HandleOwner extends MinimalLoop {
-  _handleCancelled(handle: Handle): void;
-  _handleCallback(handle: Handle): ((...args: any[]) => unknown) | undefined;
-}
 
 /**
  * A callback scheduled with `callSoon`. `cancel()` keeps it from running.
@@ -66,7 +86,7 @@ interface HandleOwner extends MinimalLoop {
  * handles held by a caller cost the garbage collector as little as possible.
  */
 export class Handle {
-  /** @internal */ _loop: MinimalLoop;
+  /** @internal */ _loop: AbstractLoop;
   /** @internal */ _cancelled: boolean;
   /**
    * @internal Where the core keeps this handle: the heap index of a timer in
@@ -78,7 +98,7 @@ export class Handle {
   _gen: number;
 
   /** @internal Handles are made by the loop: use `loop.callSoon`. */
-  constructor(loop: MinimalLoop) {
+  constructor(loop: AbstractLoop) {
     this._loop = loop;
     this._cancelled = false;
     this._slot = -1;
@@ -91,7 +111,7 @@ export class Handle {
       this._cancelled = true;
       // The core drops its references at once, so a cancelled handle keeps
       // nothing alive.
-      (this._loop as HandleOwner)._handleCancelled(this);
+      this._loop._handleCancelled(this);
     }
   }
 
@@ -102,8 +122,7 @@ export class Handle {
 
   /** @internal The callback, for messages: held here, or looked up in the core. */
   _describedCallback(): ((...args: any[]) => unknown) | undefined {
-    const owner = this._loop as Partial<HandleOwner>;
-    return typeof owner._handleCallback === 'function' ? owner._handleCallback(this) : undefined;
+    return this._loop._handleCallback(this);
   }
 
   /** @internal The public class name, for messages. */
@@ -122,7 +141,7 @@ export class TimerHandle extends Handle {
   /** @internal */ _when: number;
 
   /** @internal Use `loop.callLater` / `loop.callAt`. */
-  constructor(when: number, loop: MinimalLoop) {
+  constructor(when: number, loop: AbstractLoop) {
     super(loop);
     this._when = when;
   }
@@ -152,7 +171,7 @@ export class CallbackHandle extends Handle {
   _callback: ((...args: any[]) => unknown) | undefined;
   /** @internal */ _args: readonly unknown[] | undefined;
 
-  constructor(callback: ((...args: any[]) => unknown) | undefined, args: readonly unknown[] | undefined, loop: MinimalLoop) {
+  constructor(callback: ((...args: any[]) => unknown) | undefined, args: readonly unknown[] | undefined, loop: AbstractLoop) {
     super(loop);
     this._callback = callback;
     this._args = args;
@@ -174,7 +193,7 @@ export class CallbackTimerHandle extends TimerHandle {
     when: number,
     callback: ((...args: any[]) => unknown) | undefined,
     args: readonly unknown[] | undefined,
-    loop: MinimalLoop,
+    loop: AbstractLoop,
   ) {
     super(when, loop);
     this._callback = callback;
@@ -190,39 +209,39 @@ export class CallbackTimerHandle extends TimerHandle {
 // ---------------------------------------------------------------------------
 // The current loop. One thread (or worker) runs at most one loop at a time.
 
-let runningLoop: object | null = null;
-let setLoop: object | null = null;
-let loopFactory: (() => object) | null = null;
+let runningLoop: AbstractLoop | null = null;
+let setLoop: AbstractLoop | null = null;
+let loopFactory: (() => AbstractLoop) | null = null;
 
 /** @internal The loop running now (inside runForever/runOnce), or null. */
-export function _getRunningLoop(): object | null {
+export function _getRunningLoop(): AbstractLoop | null {
   return runningLoop;
 }
 
 /** @internal Installs `loop` as the running loop; returns the previous one. */
-export function _setRunningLoop(loop: object | null): object | null {
+export function _setRunningLoop(loop: AbstractLoop | null): AbstractLoop | null {
   const prev = runningLoop;
   runningLoop = loop;
   return prev;
 }
 
 /** @internal How `getEventLoop()` makes a loop when none is set (registered by loop.ts). */
-export function _setLoopFactory(factory: () => object): void {
+export function _setLoopFactory(factory: () => AbstractLoop): void {
   loopFactory = factory;
 }
 
 /** @internal The loop given to setEventLoop, or null. */
-export function _getSetLoop(): object | null {
+export function _getSetLoop(): AbstractLoop | null {
   return setLoop;
 }
 
 /** @internal */
-export function _setEventLoop(loop: object | null): void {
+export function _setEventLoop(loop: AbstractLoop | null): void {
   setLoop = loop;
 }
 
 /** @internal getEventLoop without the concrete type (used by futures.ts). */
-export function _getEventLoop(): object {
+export function _getEventLoop(): AbstractLoop {
   if (runningLoop !== null) return runningLoop;
   if (setLoop === null) {
     if (loopFactory === null) throw new EventLoopError('no event loop factory is registered');
@@ -232,7 +251,7 @@ export function _getEventLoop(): object {
 }
 
 /** @internal getRunningLoop without the concrete type. */
-export function _requireRunningLoop(): object {
+export function _requireRunningLoop(): AbstractLoop {
   if (runningLoop === null) throw new EventLoopError('no running event loop');
   return runningLoop;
 }

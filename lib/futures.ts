@@ -8,7 +8,7 @@
  *
  * FINISHED and CANCELLED are final. On the transition, every done-callback is
  * handed to `loop.callSoon` in registration order; none runs inside
- * `setResult`/`setException`/`cancel` (semantics 3). A callback added to a
+ * `setResult`/`setException`/`cancel` (asyncio's rule: a callback never runs inside the call that completes the Future). A callback added to a
  * done Future is scheduled at once.
  *
  * A Future depends only on its loop's `callSoon`, `callExceptionHandler` and
@@ -19,8 +19,8 @@
  * (asyncio's `__await__`). A Future is also a thenable, so an async function
  * can `await fut` while the loop runs in hosted mode.
  */
-import { describe } from './coroutines';
-import { _getEventLoop, type MinimalLoop, type QuietLoop } from './events';
+import { checkOptions, describe } from './validate';
+import { _getEventLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 
 /** @internal */ export const PENDING = 0;
@@ -107,12 +107,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _cancelledExc: CancelledError | null;
   /** @internal True while an exception is set and nobody retrieved it. */
   _logTraceback: boolean;
+  /**
+   * @internal True for a Future that `ensureFuture` made from a promise: it
+   * settles only while Node's event loop runs (for diagnostics). Declared
+   * here so that every Future has the same hidden class.
+   */
+  _fromPromise: boolean;
 
   constructor(options?: FutureOptions) {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`Future: options must be an object, got ${describe(options)}`);
-    }
-    const loop = options?.loop;
+    const loop = checkOptions(options, 'Future').loop;
     this._loop = loop === undefined ? (_getEventLoop() as MinimalLoop) : checkLoop(loop, 'Future');
     this._state = PENDING;
     this._result = undefined;
@@ -121,6 +124,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._cancelMessage = undefined;
     this._cancelledExc = null;
     this._logTraceback = false;
+    this._fromPromise = false;
   }
 
   /** The loop this Future is bound to. */
@@ -218,7 +222,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       throw new TypeError(`addDoneCallback: callback must be a function, got ${describe(callback)}`);
     }
     if (this._state !== PENDING) {
-      const loop = this._loop as QuietLoop;
+      const loop = this._loop;
       if (loop._soon1 !== undefined) loop._soon1(callback, this);
       else loop.callSoon(callback, this);
     } else {
@@ -292,7 +296,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs === null) return;
     this._callbacks = null;
-    const loop = this._loop as QuietLoop;
+    const loop = this._loop;
     if (typeof cbs === 'function') {
       if (loop._soon1 !== undefined) loop._soon1(cbs, this);
       else loop.callSoon(cbs, this);

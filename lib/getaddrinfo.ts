@@ -19,7 +19,8 @@
  * wait forever and names hosted mode.
  */
 import * as dns from 'node:dns';
-import { describe, type Coroutine } from './coroutines';
+import { type Coroutine } from './coroutines';
+import { checkOptions, describe } from './validate';
 import type { MinimalLoop } from './events';
 import { ensureFuture } from './tasks';
 
@@ -67,10 +68,7 @@ export function getaddrinfo(
     throw new TypeError(`getaddrinfo: host must be a non-empty string, got ${describe(host)}`);
   }
   const portNumber = checkPort(port);
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`getaddrinfo: options must be an object, got ${describe(options)}`);
-  }
-  const family = (options as GetaddrinfoOptions | undefined)?.family ?? 0;
+  const family = (checkOptions(options, 'getaddrinfo') as GetaddrinfoOptions).family ?? 0;
   if (family !== 0 && family !== 4 && family !== 6) {
     throw new TypeError(`getaddrinfo: family must be 0, 4 or 6, got ${describe(family)}`);
   }

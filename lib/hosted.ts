@@ -39,14 +39,15 @@
  * of the current iteration not yet run, and the next slice runs them before
  * it collects again. Anything scheduled meanwhile, by the loop or from
  * outside, is behind them in the ready queue, so the order of callbacks is
- * exactly the blocking run's (semantics 1).
+ * exactly the blocking run's (FIFO, and an iteration runs what was ready
+ * when it began).
  *
- * Waking: in WAITING and IDLE the loop's `_hostedWake` flag is true. Every
- * path that gives the loop new work or changes its next deadline (callSoon,
- * callAt/callLater, a timer cancelled, stop) tests that one boolean and, when
- * set, calls `wake()`: drop the Node timer, schedule a slice. In a blocking
- * run and inside slices the flag is false, so the cost there is one
- * well-predicted branch.
+ * Waking: in WAITING and IDLE the run is the loop's `_waker` (see
+ * lib/driver.ts). Every path that gives the loop new work or changes its
+ * next deadline (callSoon, callAt/callLater, a timer cancelled, stop) tests
+ * that one field and, when set, calls `wake()`: drop the Node timer,
+ * schedule a slice. In a blocking run and inside slices the field is null,
+ * so the cost there is one well-predicted branch.
  *
  * What "running" means: `isRunning()` is true from the call until the
  * promise settles (asyncio: running for the whole run_forever), so a second
@@ -67,9 +68,8 @@
  * silently lost. A run with nothing waiting is only idle and stays pending.
  */
 import { CLOCK_RESOLUTION } from './backend/layout';
+import type { DrivenLoop, Waker } from './driver';
 import { _setRunningLoop } from './events';
-import type { Loop } from './loop';
-import { allTasks } from './tasks';
 
 /**
  * How long a slice may run before it hands the thread back to Node,
@@ -108,13 +108,23 @@ function onBeforeExit(): void {
     // loop with neither is merely idle (a library's background loop at the
     // end of the program): it is left pending, as Node leaves any promise.
     const loop = run._loop;
-    if (loop._awaiting !== null || allTasks(loop).size > 0) run._finish(loop._wouldWaitForever(true));
+    if (loop._hasWaiters()) run._finish(loop._wouldWaitForever(true));
   }
 }
 
+/**
+ * Starts a hosted run of `loop` (throws if it is closed or running);
+ * `onEnd(null)` is called when it stops, `onEnd(error)` when it cannot go
+ * on, synchronously as the run ends.
+ */
+export function runHosted(loop: DrivenLoop, onEnd: (error: unknown) => void): void {
+  loop._beginRun(false);
+  new HostedRun(loop, onEnd);
+}
+
 /** @internal One hosted run of a loop, from `runForeverAsync()` until its promise settles. */
-export class HostedRun {
-  /** @internal */ _loop: Loop;
+class HostedRun implements Waker {
+  /** @internal */ _loop: DrivenLoop;
   /** @internal */ _state: number;
   /** @internal Handles of the current iteration that a slice has not run yet. */
   _remaining: number;
@@ -122,17 +132,15 @@ export class HostedRun {
   _maxWait: number;
   /** @internal */ _immediate: ReturnType<typeof setImmediate> | null;
   /** @internal */ _timer: ReturnType<typeof setTimeout> | null;
-  /** @internal */ _resolve: () => void;
-  /** @internal */ _reject: (err: unknown) => void;
+  /** @internal */ _onEnd: (error: unknown) => void;
   /** @internal */ _sliceCb: () => void;
 
-  constructor(loop: Loop, resolve: () => void, reject: (err: unknown) => void) {
+  constructor(loop: DrivenLoop, onEnd: (error: unknown) => void) {
     this._loop = loop;
     this._state = SCHEDULED;
     this._remaining = 0;
     this._maxWait = loop.clock === 'virtual' ? Infinity : 0;
-    this._resolve = resolve;
-    this._reject = reject;
+    this._onEnd = onEnd;
     this._timer = null;
     this._sliceCb = () => this._slice();
     this._immediate = setImmediate(this._sliceCb);
@@ -140,9 +148,9 @@ export class HostedRun {
     active.add(this);
   }
 
-  /** @internal Outside work arrived while WAITING or IDLE: run a slice soon. */
-  _wake(): void {
-    this._loop._hostedWake = false;
+  /** Outside work arrived while WAITING or IDLE: run a slice soon. */
+  wake(): void {
+    this._loop._waker = null;
     if (this._timer !== null) {
       clearTimeout(this._timer);
       this._timer = null;
@@ -155,7 +163,7 @@ export class HostedRun {
   _slice(): void {
     this._immediate = null;
     this._timer = null;
-    this._loop._hostedWake = false;
+    this._loop._waker = null;
     this._state = SLICING;
     const prev = _setRunningLoop(this._loop);
     let stopping: boolean;
@@ -181,14 +189,13 @@ export class HostedRun {
    */
   _runSlice(): boolean {
     const loop = this._loop;
-    const core = loop._core;
     const deadline = performance.now() + SLICE_BUDGET_MS;
     let untilCheck = SLICE_CHECK_INTERVAL;
     let timeUp = false;
     for (;;) {
       let left = this._remaining;
       if (left === 0) {
-        left = core.collect(loop._stopping ? 0 : this._maxWait);
+        left = loop._collect(loop._stopping ? 0 : this._maxWait);
         if (left === 0) untilCheck--; // an empty iteration still counts
       }
       while (left > 0) {
@@ -212,11 +219,11 @@ export class HostedRun {
         untilCheck = SLICE_CHECK_INTERVAL;
         if (performance.now() >= deadline) return false;
       }
-      if (core.readyCount() === 0) {
-        const next = core.nextWhen();
+      if (loop._readyCount() === 0) {
+        const next = loop._nextWhen();
         if (next === Infinity) return false;
         // Monotonic clock: a timer not due yet is waited for with a Node timer.
-        if (this._maxWait === 0 && next >= core.time() + CLOCK_RESOLUTION) return false;
+        if (this._maxWait === 0 && next >= loop.time() + CLOCK_RESOLUTION) return false;
       }
     }
   }
@@ -224,19 +231,18 @@ export class HostedRun {
   /** @internal After a slice: choose the Node handle that brings the next one. */
   _park(): void {
     const loop = this._loop;
-    const core = loop._core;
-    if (this._remaining > 0 || core.readyCount() > 0 || loop._stopping) {
+    if (this._remaining > 0 || loop._readyCount() > 0 || loop._stopping) {
       this._state = SCHEDULED;
       this._immediate = setImmediate(this._sliceCb);
       return;
     }
-    const next = core.nextWhen();
+    const next = loop._nextWhen();
     if (next === Infinity) {
       this._state = IDLE;
-      loop._hostedWake = true;
+      loop._waker = this;
       return;
     }
-    const delayMs = this._maxWait === 0 ? (next - core.time()) * 1000 : 0;
+    const delayMs = this._maxWait === 0 ? (next - loop.time()) * 1000 : 0;
     if (delayMs <= 0) {
       this._state = SCHEDULED;
       this._immediate = setImmediate(this._sliceCb);
@@ -247,7 +253,7 @@ export class HostedRun {
     const ms = Math.min(Math.ceil(delayMs), MAX_NODE_TIMEOUT_MS);
     this._state = WAITING;
     this._timer = setTimeout(this._sliceCb, ms);
-    loop._hostedWake = true;
+    loop._waker = this;
   }
 
   /** @internal Ends the run: no Node handle stays behind; settles the promise. */
@@ -260,12 +266,7 @@ export class HostedRun {
     this._timer = null;
     active.delete(this);
     if (active.size === 0) process.removeListener('beforeExit', onBeforeExit);
-    const loop = this._loop;
-    loop._hostedWake = false;
-    loop._hosted = null;
-    loop._stopping = false;
-    loop._running = false;
-    if (error === null) this._resolve();
-    else this._reject(error);
+    this._loop._endRun();
+    this._onEnd(error);
   }
 }

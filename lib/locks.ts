@@ -24,18 +24,12 @@
  * `hold(body)`, asyncio's `async with`: acquire, run `yield* body()`, release
  * in `finally`.
  */
-import { describe, type Coroutine } from './coroutines';
+import { type Coroutine } from './coroutines';
+import { checkInteger, describe } from './validate';
 import { Deque } from './deque';
 import { BrokenBarrierError, CancelledError, InvalidStateError } from './exceptions';
 import type { Future } from './futures';
 import { callBody, checkBody, LoopBound } from './mixins';
-
-function checkCount(value: unknown, name: string, what: string, min: number): number {
-  if (typeof value !== 'number') throw new TypeError(`${what}: ${name} must be a number, got ${describe(value)}`);
-  if (!Number.isInteger(value)) throw new RangeError(`${what}: ${name} must be an integer, got ${value}`);
-  if (value < min) throw new RangeError(`${what}: ${name} must be >= ${min}, got ${value}`);
-  return value;
-}
 
 /** True when some waiter in `waiters` is not cancelled. */
 function anyLive(waiters: Deque<Future<unknown>> | null): boolean {
@@ -315,7 +309,7 @@ export class Semaphore extends LoopBound {
 
   constructor(value = 1) {
     super();
-    this._value = checkCount(value, 'value', new.target.name, 0);
+    this._value = checkInteger(value, 'value', new.target.name, 0);
   }
 
   /** True if `acquire()` would wait (no unit left, or tasks already waiting). */
@@ -431,7 +425,7 @@ export class Barrier extends LoopBound {
 
   constructor(parties: number) {
     super();
-    this._parties = checkCount(parties, 'parties', 'Barrier', 1);
+    this._parties = checkInteger(parties, 'parties', 'Barrier', 1);
     this._cond = new Condition();
     this._state = FILLING;
     this._count = 0;

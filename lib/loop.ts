@@ -6,16 +6,19 @@
  * A loop is a thin layer of semantics over a core (lib/backend): the core
  * owns the ready queue, the timer heap, the clock and the wait; the loop owns
  * everything a user can observe — argument checks, handles, the exception
- * handler, stop/close, debug reports, and the running-loop bookkeeping.
+ * handler, stop/close, debug reports, and one iteration. Repeating
+ * iterations is the job of a driver: lib/blocking.ts (the loop owns the
+ * thread) or lib/hosted.ts (slices on Node's event loop), which reach the
+ * loop only through the DrivenLoop interface of lib/driver.ts.
  *
  *   callSoon(cb)  -> core.soon(cb, args)   -> Handle       (no C++ crossing)
  *   callAt(t, cb) -> core.at(t, cb, args)  -> TimerHandle  (no C++ crossing)
  *   handle.cancel()  -> core.cancel(handle)                (no C++ crossing)
  *   sleep(d) in a task -> _at1(t, sleepFired, sleeper)     (no handle, no crossing)
- *   _runOnce: n = core.collect(wait)                       (<= 1 crossing)
- *             n times: cb = core.next(); cb(...core.args)  (_runReady)
+ *   iteration: n = _collect(wait) = core.collect(wait)     (<= 1 crossing)
+ *              _runReady(n): n times cb = core.next(); cb(...core.args)
  *
- * One place calls callbacks: `_runOnce`. Every other path — Future
+ * One place calls callbacks: `_runReady`. Every other path — Future
  * completion, task wake-ups, timers coming due — only appends to the ready
  * queue. An iteration runs exactly the handles that were ready when it began
  * (after due timers joined them); whatever they schedule waits for the next
@@ -30,7 +33,9 @@
  */
 import { resolveBackend, createCore } from './backend/loader';
 import type { BackendName, Callback, ClockName, LoopCore, TimerToken } from './backend/core';
-import { callbackName, describe, isCoroutine, type Coroutine } from './coroutines';
+import { runBlocking } from './blocking';
+import type { Coroutine } from './coroutines';
+import { AwaitRun, type DrivenLoop, type Waker } from './driver';
 import {
   _getRunningLoop,
   _getSetLoop,
@@ -46,9 +51,18 @@ import {
 } from './events';
 import { EventLoopError } from './exceptions';
 import { Future } from './futures';
-import { _forgetTasks, allTasks, ensureFuture, Task, type Awaitable } from './tasks';
-import { HostedRun } from './hosted';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
+import { runHosted } from './hosted';
+import { _createTaskOn, _forgetTasks, allTasks, type Awaitable, type Task } from './tasks';
+import {
+  callbackName,
+  checkBoolean,
+  checkFunction,
+  checkFunctionOrNull,
+  checkNumber,
+  checkOptions,
+  describe,
+} from './validate';
 
 /** Options of `new Loop()`, `newEventLoop()`, `run()`. */
 export interface LoopOptions {
@@ -69,24 +83,8 @@ export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: { name?: 
 /** Default for `slowCallbackDuration`, seconds (asyncio's 0.1). */
 const DEFAULT_SLOW_CALLBACK_DURATION = 0.1;
 
-function checkCallback(callback: unknown, what: string): void {
-  if (typeof callback !== 'function') {
-    throw new TypeError(`${what}: callback must be a function, got ${describe(callback)}`);
-  }
-}
-
-function checkNumber(value: unknown, name: string, what: string): number {
-  if (typeof value !== 'number') throw new TypeError(`${what}: ${name} must be a number, got ${describe(value)}`);
-  if (Number.isNaN(value)) throw new RangeError(`${what}: ${name} must not be NaN`);
-  return value;
-}
-
-function stopLoopCallback(fut: Future<unknown>): void {
-  (fut.getLoop() as Loop).stop();
-}
-
 /** An asyncio-style event loop. */
-export class Loop {
+export class Loop implements DrivenLoop {
   /** @internal */ _core: LoopCore;
   /** @internal */ _stopping: boolean;
   /** @internal */ _running: boolean;
@@ -98,18 +96,14 @@ export class Loop {
   slowCallbackDuration: number;
 
   constructor(options?: LoopOptions) {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`Loop: options must be an object, got ${describe(options)}`);
-    }
-    const clock = options?.clock ?? 'monotonic';
+    const opts = checkOptions(options, 'Loop') as LoopOptions;
+    const clock = opts.clock ?? 'monotonic';
     if (clock !== 'monotonic' && clock !== 'virtual') {
       throw new TypeError(`Loop: clock must be 'monotonic' or 'virtual', got ${describe(clock)}`);
     }
-    const debug = options?.debug;
-    if (debug !== undefined && typeof debug !== 'boolean') {
-      throw new TypeError(`Loop: debug must be a boolean, got ${describe(debug)}`);
-    }
-    this._core = createCore(resolveBackend(options?.backend), clock, this);
+    const debug = opts.debug;
+    checkBoolean(debug, 'debug', 'Loop', true);
+    this._core = createCore(resolveBackend(opts.backend), clock, this);
     this._stopping = false;
     this._running = false;
     this._closed = false;
@@ -140,7 +134,7 @@ export class Loop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
   callSoon(callback: Callback): Handle {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-    if (typeof callback !== 'function') checkCallback(callback, 'callSoon');
+    if (typeof callback !== 'function') checkFunction(callback, 'callback', 'callSoon');
     // `arguments`, not a rest parameter: no array is made for the common
     // call with no arguments.
     const n = arguments.length;
@@ -151,7 +145,7 @@ export class Loop {
       args = a;
     }
     const handle = this._core.soon(callback, args);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
     return handle;
   }
 
@@ -162,14 +156,14 @@ export class Loop {
   _soon(callback: Callback, args: readonly unknown[]): void {
     if (this._closed) throw new EventLoopError('Event loop is closed');
     this._core.soonQuiet(callback, args);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
   }
 
   /** @internal `_soon(callback, [arg])` without the array. */
   _soon1(callback: Callback, arg: unknown): void {
     if (this._closed) throw new EventLoopError('Event loop is closed');
     this._core.soonQuiet1(callback, arg);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
   }
 
   /**
@@ -180,7 +174,7 @@ export class Loop {
   _at1(when: number, callback: Callback, arg: unknown): TimerToken {
     if (this._closed) throw new EventLoopError('Event loop is closed');
     const token = this._core.atQuiet1(when, callback, arg);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
     return token;
   }
 
@@ -193,7 +187,7 @@ export class Loop {
   _cancelTimer(token: TimerToken): void {
     if (this._closed) return;
     this._core.cancelQuiet(token);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
   }
 
   /** Schedules `callback(...args)` to run `delay` seconds from now. `Infinity` never fires. */
@@ -213,7 +207,7 @@ export class Loop {
   /** @internal `argv` is the caller's `arguments`: the callback's arguments start at index 2. */
   _callAt(when: number, callback: Callback, argv: IArguments, what: string): TimerHandle {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-    if (typeof callback !== 'function') checkCallback(callback, what);
+    if (typeof callback !== 'function') checkFunction(callback, 'callback', what);
     const n = argv.length;
     let args = NO_ARGS;
     if (n > 2) {
@@ -222,7 +216,7 @@ export class Loop {
       args = a;
     }
     const handle = this._core.at(when, callback, args);
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
     return handle;
   }
 
@@ -230,8 +224,8 @@ export class Loop {
   _handleCancelled(handle: Handle): void {
     // Also on a closed loop: the js core's handle still lets go of its callback.
     this._core.cancel(handle);
-    // A hosted loop waiting for this timer must not keep the process alive for it.
-    if (this._hostedWake) this._hosted!._wake();
+    // A hosted run waiting for this timer must not keep the process alive for it.
+    if (this._waker !== null) this._waker.wake();
   }
 
   /** @internal The callback a handle stands for (for its toString). */
@@ -248,29 +242,22 @@ export class Loop {
 
   /** Wraps `coro` in a Task scheduled on this loop (through the task factory, if set). */
   createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
-    if (this._closed) throw new EventLoopError('Event loop is closed');
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`createTask: options must be an object, got ${describe(options)}`);
-    }
-    if (this._taskFactory !== null) {
-      if (!isCoroutine(coro)) {
-        throw new TypeError(`createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
-      }
-      return this._taskFactory(this, coro, { name: options?.name });
-    }
-    return new Task(coro, { loop: this, name: options?.name });
+    return _createTaskOn(this, coro, options);
   }
 
   /** Sets the factory `createTask` uses (`null` restores the default Task). */
   setTaskFactory(factory: TaskFactory | null): void {
-    if (factory !== null && typeof factory !== 'function') {
-      throw new TypeError(`setTaskFactory: factory must be a function or null, got ${describe(factory)}`);
-    }
+    checkFunctionOrNull(factory, 'factory', 'setTaskFactory');
     this._taskFactory = factory;
   }
 
   /** The task factory, or null. */
   getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  /** @internal */
+  _taskFactoryOrNull(): TaskFactory | null {
     return this._taskFactory;
   }
 
@@ -283,12 +270,11 @@ export class Loop {
    * at once if nothing is ready and no timer is pending.
    */
   runOnce(): void {
-    this._checkClosed();
-    this._checkRunning();
+    this._checkStart(true);
     this._running = true;
     const prev = _setRunningLoop(this);
     try {
-      this._runOnce(this._stopping ? 0 : Infinity);
+      this._runReady(this._collect(this._stopping ? 0 : Infinity));
     } finally {
       this._running = false;
       _setRunningLoop(prev);
@@ -300,23 +286,7 @@ export class Loop {
    * EventLoopError if the loop can never make progress again.
    */
   runForever(): void {
-    this._checkClosed();
-    this._checkRunning();
-    this._running = true;
-    const prev = _setRunningLoop(this);
-    try {
-      for (;;) {
-        const ran = this._runOnce(this._stopping ? 0 : Infinity);
-        if (this._stopping) break;
-        if (ran === 0 && this._core.readyCount() === 0 && this._core.nextWhen() === Infinity) {
-          throw this._wouldWaitForever();
-        }
-      }
-    } finally {
-      this._stopping = false;
-      this._running = false;
-      _setRunningLoop(prev);
-    }
+    runBlocking(this);
   }
 
   /**
@@ -324,37 +294,17 @@ export class Loop {
    * its result or throws its exception (blocking).
    */
   runUntilComplete<T>(aw: Awaitable<T>): T {
-    this._checkClosed();
-    this._checkRunning();
-    const newTask = !(aw instanceof Future);
-    const future = ensureFuture(aw, { loop: this });
-    future.addDoneCallback(stopLoopCallback);
+    this._checkStart(true);
+    const run = new AwaitRun(this, aw);
+    let failed = true;
     try {
-      this._awaiting = future;
-      this.runForever();
-    } catch (err) {
-      if (newTask && future.done() && !future.cancelled()) future.exception();
-      throw err;
+      runBlocking(this);
+      failed = false;
     } finally {
-      this._awaiting = null;
-      future.removeDoneCallback(stopLoopCallback);
+      run.end(failed);
     }
-    if (!future.done()) throw new EventLoopError('Event loop stopped before Future completed.');
-    return future.result();
+    return run.result();
   }
-
-  /** @internal What runUntilComplete waits for (for the would-wait-forever message). */
-  _awaiting: Future<unknown> | null = null;
-
-  // -- hosted mode (the machinery is in lib/hosted.ts) ------------------------
-
-  /** @internal The hosted run in progress, or null. */
-  _hosted: HostedRun | null = null;
-  /**
-   * @internal True while a hosted run waits for a Node timer or for anything
-   * at all: scheduling must wake it. The one check on the scheduling paths.
-   */
-  _hostedWake = false;
 
   /**
    * Runs until `stop()`, hosted on Node's event loop: the loop runs in time
@@ -369,14 +319,8 @@ export class Loop {
    * ever wake it); a loop with no task left just stays pending then.
    */
   runForeverAsync(): Promise<void> {
-    try {
-      this._checkHostedStart();
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return new Promise<void>((resolve, reject) => {
-      this._running = true;
-      this._hosted = new HostedRun(this, resolve, reject);
+      runHosted(this, (error) => (error === null ? resolve() : reject(error)));
     });
   }
 
@@ -386,56 +330,66 @@ export class Loop {
    * or rejects with its exception.
    */
   runUntilCompleteAsync<T>(aw: Awaitable<T>): Promise<T> {
-    let future: Future<T>;
-    let newTask: boolean;
-    try {
-      this._checkHostedStart();
-      newTask = !(aw instanceof Future);
-      future = ensureFuture(aw, { loop: this });
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    future.addDoneCallback(stopLoopCallback);
-    this._awaiting = future;
-    // Cleanup runs synchronously when the run ends, before the loop can be
-    // run again (a promise continuation would come too late for that).
-    const cleanup = () => {
-      this._awaiting = null;
-      future.removeDoneCallback(stopLoopCallback);
-    };
     return new Promise<T>((resolve, reject) => {
-      const onStopped = () => {
-        cleanup();
-        if (!future.done()) {
-          reject(new EventLoopError('Event loop stopped before Future completed.'));
+      // A hosted run never nests on the stack: another running loop does not matter.
+      this._checkStart(false);
+      const run = new AwaitRun(this, aw);
+      runHosted(this, (error) => {
+        // Synchronously, as the run ends: before the loop can be run again.
+        run.end(error !== null);
+        if (error !== null) {
+          reject(error);
           return;
         }
         let value: T;
         try {
-          value = future.result();
+          value = run.result();
         } catch (err) {
           reject(err);
           return;
         }
         resolve(value);
-      };
-      const onFailed = (err: unknown) => {
-        cleanup();
-        if (newTask && future.done() && !future.cancelled()) future.exception();
-        reject(err);
-      };
-      this._running = true;
-      this._hosted = new HostedRun(this, onStopped, onFailed);
+      });
     });
   }
 
+  // -- what the drivers use (lib/driver.ts) -----------------------------------
+
+  /** @internal What runUntilComplete waits for (for the would-wait-forever message). */
+  _awaiting: Future<unknown> | null = null;
   /**
-   * @internal A hosted run needs this loop open and not running. Another
-   * running loop does not matter: hosted runs never nest on the stack.
+   * @internal The driver to wake when work arrives while it waits outside
+   * the loop (a hosted run between slices), or null: the one check on the
+   * scheduling paths.
    */
-  _checkHostedStart(): void {
-    this._checkClosed();
-    if (this._running) throw new EventLoopError('This event loop is already running');
+  _waker: Waker | null = null;
+
+  /** @internal */
+  _beginRun(exclusive: boolean): void {
+    this._checkStart(exclusive);
+    this._running = true;
+  }
+
+  /** @internal */
+  _endRun(): void {
+    this._waker = null;
+    this._stopping = false;
+    this._running = false;
+  }
+
+  /** @internal */
+  _readyCount(): number {
+    return this._core.readyCount();
+  }
+
+  /** @internal */
+  _nextWhen(): number {
+    return this._core.nextWhen();
+  }
+
+  /** @internal */
+  _hasWaiters(): boolean {
+    return this._awaiting !== null || allTasks(this).size > 0;
   }
 
   /**
@@ -456,7 +410,7 @@ export class Loop {
    */
   stop(): void {
     this._stopping = true;
-    if (this._hostedWake) this._hosted!._wake();
+    if (this._waker !== null) this._waker.wake();
   }
 
   /** True while the loop runs (in hosted mode: from the call until the promise settles). */
@@ -484,16 +438,20 @@ export class Loop {
     if (_getSetLoop() === this) _setEventLoop(null);
   }
 
-  /** @internal One iteration; returns how many ready entries it took. */
-  _runOnce(maxWait: number): number {
-    const n = this._core.collect(maxWait);
-    this._runReady(n);
-    return n;
+  /**
+   * @internal The gathering half of an iteration: waits up to `maxWait`
+   * seconds if nothing is ready (jumps on the virtual clock), moves due
+   * timers to the ready queue, and returns how many entries this iteration
+   * runs (`_runReady` runs them).
+   */
+  _collect(maxWait: number): number {
+    return this._core.collect(maxWait);
   }
 
   /**
    * @internal Runs the next `n` ready entries: the one place that calls
-   * callbacks (runOnce, runForever and hosted slices all come here). A
+   * callbacks (runOnce and both drivers come here; everything else only
+   * appends to the ready queue). A
    * callback that throws goes to the exception handler; the others still run.
    */
   _runReady(n: number): void {
@@ -571,15 +529,16 @@ export class Loop {
     });
   }
 
-  /** @internal */
-  _checkClosed(): void {
+  /**
+   * @internal A run may start: the loop is open and not running, and, for an
+   * `exclusive` (blocking) run, no other loop runs on this thread. Hosted
+   * runs never nest on the stack, so another running loop does not matter
+   * to them.
+   */
+  _checkStart(exclusive: boolean): void {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-  }
-
-  /** @internal */
-  _checkRunning(): void {
     if (this._running) throw new EventLoopError('This event loop is already running');
-    if (_getRunningLoop() !== null) {
+    if (exclusive && _getRunningLoop() !== null) {
       throw new EventLoopError('Cannot run the event loop while another loop is running');
     }
   }
@@ -603,9 +562,7 @@ export class Loop {
       lines.push('Parked tasks:');
       for (const t of tasks) lines.push(`  ${t.getName()}: ${t._waitingFor()}`);
     }
-    const onPromise =
-      (awaiting as { _fromPromise?: boolean } | null)?._fromPromise === true ||
-      tasks.some((t) => (t._futWaiter as { _fromPromise?: boolean } | null)?._fromPromise === true);
+    const onPromise = (awaiting !== null && awaiting._fromPromise) || tasks.some((t) => t._waitsOnPromise());
     if (onPromise && !hosted) {
       lines.push(
         "A Node promise settles only while Node's event loop runs, and a blocking run keeps it from running: " +
@@ -619,9 +576,7 @@ export class Loop {
 
   /** Sets the handler of errors in callbacks (`null` restores the default). */
   setExceptionHandler(handler: ExceptionHandler | null): void {
-    if (handler !== null && typeof handler !== 'function') {
-      throw new TypeError(`setExceptionHandler: handler must be a function or null, got ${describe(handler)}`);
-    }
+    checkFunctionOrNull(handler, 'handler', 'setExceptionHandler');
     this._exceptionHandler = handler;
   }
 
@@ -675,7 +630,7 @@ export class Loop {
 
   /** Turns debug mode on or off. */
   setDebug(enabled: boolean): void {
-    if (typeof enabled !== 'boolean') throw new TypeError(`setDebug: enabled must be a boolean, got ${describe(enabled)}`);
+    checkBoolean(enabled, 'enabled', 'setDebug');
     this._debug = enabled;
   }
 
@@ -696,6 +651,7 @@ export function newEventLoop(options?: LoopOptions): Loop {
 
 /** The running loop; throws `EventLoopError('no running event loop')` outside one. */
 export function getRunningLoop(): Loop {
+  // Only a Loop ever runs: the drivers and runOnce are Loop's.
   return _requireRunningLoop() as Loop;
 }
 

@@ -6,18 +6,19 @@
  *
  * @internal Not part of the public API.
  */
-import { describe, isCoroutine, type Coroutine } from './coroutines';
-import { _requireRunningLoop, type MinimalLoop } from './events';
+import { isCoroutine, type Coroutine } from './coroutines';
+import { checkFunction, describe } from './validate';
+import { _requireRunningLoop, type AbstractLoop } from './events';
 import { EventLoopError } from './exceptions';
 import { Future } from './futures';
 
 export class LoopBound {
   /** @internal The loop this primitive is bound to (null until it first waits). */
-  _loop: MinimalLoop | null = null;
+  _loop: AbstractLoop | null = null;
 
   /** @internal The running loop, after binding to it (or checking it is the bound one). */
-  _getLoop(): MinimalLoop {
-    const loop = _requireRunningLoop() as MinimalLoop;
+  _getLoop(): AbstractLoop {
+    const loop = _requireRunningLoop();
     if (this._loop === null) this._loop = loop;
     else if (this._loop !== loop) throw new EventLoopError(`${this} is bound to a different event loop`);
     return loop;
@@ -31,7 +32,7 @@ export class LoopBound {
 
 /** @internal Throws a TypeError unless `body` is a function. */
 export function checkBody(body: unknown, what: string): void {
-  if (typeof body !== 'function') throw new TypeError(`${what}: body must be a function, got ${describe(body)}`);
+  checkFunction(body, 'body', what);
 }
 
 /** @internal Calls `body(...args)` and checks that it gave a coroutine. */

@@ -20,7 +20,8 @@
  * Subclasses change only the storage (`_init/_put/_get/_qsize`), as in
  * asyncio.
  */
-import { describe, type Coroutine } from './coroutines';
+import { type Coroutine } from './coroutines';
+import { describe } from './validate';
 import { Deque } from './deque';
 import { QueueEmpty, QueueFull, QueueShutDown } from './exceptions';
 import type { Future } from './futures';
@@ -70,13 +71,13 @@ export class Queue<T = unknown> extends LoopBound {
   /** @internal */ _putters: Deque<Waiter> = new Deque();
   /** @internal */ _ticket = 0;
   /** @internal */ _unfinishedTasks = 0;
-  /** @internal */ _finished: Event = new Event();
+  /** @internal */ _allTasksDone: Event = new Event();
   /** @internal */ _isShutdown = false;
 
   constructor(maxsize = 0) {
     super();
     this._maxsize = checkMaxsize(maxsize, new.target.name);
-    this._finished.set();
+    this._allTasksDone.set();
     this._init(this._maxsize);
   }
 
@@ -160,7 +161,7 @@ export class Queue<T = unknown> extends LoopBound {
     if (this.full()) throw new QueueFull(`Queue is full (maxsize ${this._maxsize})`);
     this._put(item);
     this._unfinishedTasks++;
-    this._finished.clear();
+    this._allTasksDone.clear();
     wakeupNext(this._getters);
   }
 
@@ -216,12 +217,12 @@ export class Queue<T = unknown> extends LoopBound {
   taskDone(): void {
     if (this._unfinishedTasks <= 0) throw new RangeError('taskDone() called too many times');
     this._unfinishedTasks--;
-    if (this._unfinishedTasks === 0) this._finished.set();
+    if (this._unfinishedTasks === 0) this._allTasksDone.set();
   }
 
   /** Waits until every item put has been taken and marked done with `taskDone()`. */
   *join(): Coroutine<void> {
-    if (this._unfinishedTasks > 0) yield* this._finished.wait();
+    if (this._unfinishedTasks > 0) yield* this._allTasksDone.wait();
   }
 
   /**
@@ -241,7 +242,7 @@ export class Queue<T = unknown> extends LoopBound {
         this._get();
         if (this._unfinishedTasks > 0) this._unfinishedTasks--;
       }
-      if (this._unfinishedTasks === 0) this._finished.set();
+      if (this._unfinishedTasks === 0) this._allTasksDone.set();
     }
     for (const line of [this._getters, this._putters]) {
       while (line.length > 0) {

@@ -4,10 +4,12 @@
  * until they finish (their errors go to the exception handler); then the loop
  * is closed. Returns main's result or throws main's error.
  */
-import { describe, isCoroutine, type Coroutine } from './coroutines';
+import { isCoroutine, type Coroutine } from './coroutines';
+import { describe } from './validate';
 import { _getRunningLoop, _setEventLoop } from './events';
 import { EventLoopError } from './exceptions';
 import { Loop, type LoopOptions } from './loop';
+import type { Future } from './futures';
 import { allTasks, type Task } from './tasks';
 
 /** A coroutine, or a function of no arguments that returns one. */
@@ -22,10 +24,16 @@ export function toCoroutine<T>(main: Main<T>, what: string): Coroutine<T> {
   return coro as Coroutine<T>;
 }
 
-/** @internal Cancels every live task and runs the loop until all are done. */
-export function _cancelAllTasks(loop: Loop): void {
+/**
+ * The shutdown step of `run` and `runAsync` (asyncio's `_cancel_all_tasks`):
+ * cancels every live task and gives the Future that completes when all of
+ * them are done, for the caller to run the loop until then (blocking or
+ * hosted); `report()` afterwards hands their errors to the exception handler.
+ * Null when no task is alive.
+ */
+function cancelAllTasks(loop: Loop): { all: Future<void>; report(): void } | null {
   const toCancel = [...allTasks(loop)];
-  if (toCancel.length === 0) return;
+  if (toCancel.length === 0) return null;
   for (const t of toCancel) t.cancel();
   const all = loop.createFuture<void>();
   let remaining = toCancel.length;
@@ -33,8 +41,10 @@ export function _cancelAllTasks(loop: Loop): void {
     if (--remaining === 0 && !all.done()) all.setResult(undefined);
   };
   for (const t of toCancel) t.addDoneCallback(onDone);
-  loop.runUntilComplete(all);
-  for (const t of toCancel) reportUnhandled(loop, t);
+  const report = () => {
+    for (const t of toCancel) reportUnhandled(loop, t);
+  };
+  return { all, report };
 }
 
 function reportUnhandled(loop: Loop, task: Task<unknown>): void {
@@ -76,27 +86,16 @@ export function run<T>(main: Main<T>, options?: LoopOptions): T {
     return loop.runUntilComplete(task);
   } finally {
     try {
-      _cancelAllTasks(loop);
+      const shutdown = cancelAllTasks(loop);
+      if (shutdown !== null) {
+        loop.runUntilComplete(shutdown.all);
+        shutdown.report();
+      }
     } finally {
       _setEventLoop(null);
       loop.close();
     }
   }
-}
-
-/** @internal `_cancelAllTasks` for hosted mode: cancels every live task and runs (hosted) until all are done. */
-export async function _cancelAllTasksAsync(loop: Loop): Promise<void> {
-  const toCancel = [...allTasks(loop)];
-  if (toCancel.length === 0) return;
-  for (const t of toCancel) t.cancel();
-  const all = loop.createFuture<void>();
-  let remaining = toCancel.length;
-  const onDone = () => {
-    if (--remaining === 0 && !all.done()) all.setResult(undefined);
-  };
-  for (const t of toCancel) t.addDoneCallback(onDone);
-  await loop.runUntilCompleteAsync(all);
-  for (const t of toCancel) reportUnhandled(loop, t);
 }
 
 /**
@@ -118,7 +117,11 @@ export async function runAsync<T>(main: Main<T>, options?: LoopOptions): Promise
     return await loop.runUntilCompleteAsync(task);
   } finally {
     try {
-      await _cancelAllTasksAsync(loop);
+      const shutdown = cancelAllTasks(loop);
+      if (shutdown !== null) {
+        await loop.runUntilCompleteAsync(shutdown.all);
+        shutdown.report();
+      }
     } finally {
       loop.close(); // also clears the set event loop if it is still this one
     }

@@ -23,17 +23,13 @@
  * `createTask` works while entered or exiting (a child may add siblings while
  * the group waits), not once the group is aborting or finished.
  */
-import { describe, isCoroutine, type Coroutine } from './coroutines';
-import { _requireRunningLoop, type MinimalLoop } from './events';
+import { isCoroutine, type Coroutine } from './coroutines';
+import { checkOptions, checkString, describe } from './validate';
+import { _requireRunningLoop, type AbstractLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
 import { Future } from './futures';
 import { callBody, checkBody } from './mixins';
-import { currentTask, Task } from './tasks';
-
-/** What TaskGroup needs of its loop. */
-interface GroupLoop extends MinimalLoop {
-  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T>;
-}
+import { _createTaskOn, currentTask, Task } from './tasks';
 
 /**
  * A group of child tasks bound to a block (asyncio.TaskGroup). Made and run
@@ -43,8 +39,8 @@ export class TaskGroup {
   /** @internal */ _entered = false;
   /** @internal */ _exiting = false;
   /** @internal */ _aborting = false;
-  /** @internal */ _finished = false;
-  /** @internal */ _loop: GroupLoop | null = null;
+  /** @internal The group has exited: no more children. */ _exited = false;
+  /** @internal */ _loop: AbstractLoop | null = null;
   /** @internal */ _parentTask: Task<unknown> | null = null;
   /** @internal The group cancelled its parent task (and must uncancel it). */
   _parentCancelRequested = false;
@@ -64,22 +60,17 @@ export class TaskGroup {
     if (!isCoroutine(coro)) {
       throw new TypeError(`TaskGroup.createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
     }
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`TaskGroup.createTask: options must be an object, got ${describe(options)}`);
-    }
-    const name = options?.name;
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(`TaskGroup.createTask: name must be a string, got ${describe(name)}`);
-    }
+    const name = checkOptions(options, 'TaskGroup.createTask').name;
+    checkString(name, 'name', 'TaskGroup.createTask', true);
     let refusal: string | null = null;
     if (!this._entered) refusal = `${this} has not been entered`;
-    else if (this._finished || (this._exiting && this._tasks.size === 0)) refusal = `${this} is finished`;
+    else if (this._exited || (this._exiting && this._tasks.size === 0)) refusal = `${this} is finished`;
     else if (this._aborting) refusal = `${this} is shutting down`;
     if (refusal !== null) {
       coro.return(undefined as T);
       throw new InvalidStateError(refusal);
     }
-    const task = this._loop!.createTask(coro, name === undefined ? undefined : { name });
+    const task = _createTaskOn(this._loop!, coro, name === undefined ? undefined : { name });
     // A task that finished eagerly needs no callback (asyncio's shortcut).
     if (task.done()) {
       this._onTaskDone(task as Task<unknown>);
@@ -93,7 +84,7 @@ export class TaskGroup {
   /** @internal Entering the block: bind to the running loop and the current task. */
   _enter(): void {
     if (this._entered) throw new InvalidStateError(`${this} has already been entered`);
-    this._loop = _requireRunningLoop() as GroupLoop;
+    this._loop = _requireRunningLoop();
     const parent = currentTask();
     if (parent === null) throw new EventLoopError(`${this} cannot determine the parent task`);
     this._parentTask = parent;
@@ -132,7 +123,7 @@ export class TaskGroup {
       }
       this._onCompletedFut = null;
     }
-    this._finished = true;
+    this._exited = true;
     // Errors have priority over a cancellation.
     if (propagateCancellation !== null && this._errors.length === 0) throw propagateCancellation;
     if (failed && !(error instanceof CancelledError)) this._errors.push(error);
@@ -183,7 +174,7 @@ export class TaskGroup {
     if (this._tasks.size > 0) parts.push(`tasks=${this._tasks.size}`);
     if (this._errors.length > 0) parts.push(`errors=${this._errors.length}`);
     if (this._aborting) parts.push('cancelling');
-    else if (this._finished) parts.push('finished');
+    else if (this._exited) parts.push('finished');
     else if (this._entered) parts.push('entered');
     return `<TaskGroup${parts.length > 0 ? ' ' + parts.join(' ') : ''}>`;
   }

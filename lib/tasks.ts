@@ -1,39 +1,47 @@
 /**
- * Task: a Future that drives a generator coroutine.
+ * Task: a Future that drives a generator coroutine (asyncio.Task), and the
+ * module functions that make and find tasks (`createTask`, `ensureFuture`,
+ * `currentTask`, `allTasks`, `eagerTaskFactory`).
  *
  * States (on top of Future's PENDING -> FINISHED | CANCELLED):
  *
- *   scheduled  a step is in the ready queue (right after creation, after a
- *              bare `yield`, or after an error is to be thrown in)
+ *   scheduled  exactly one step is in the loop's ready queue (right after
+ *              creation, after a bare `yield`, after its waiter completed,
+ *              or with an error to throw in)
  *   running    `_step` is sending into / throwing into the coroutine
- *   parked     the coroutine yielded a pending Future (`_futWaiter`); the
- *              Future's done-callback `_wakeup` schedules nothing: it steps
- *              the task directly when the loop runs that callback
- *   sleeping   `yield* sleep(d)` with d > 0 on our Loop: parked on a
- *              handle-less timer (`_sleeper`) instead of a Future; the
- *              timer's callback schedules the next step, as the Future's
- *              completion would (see Sleeper)
+ *   parked     the coroutine yielded something to wait on, now `_waiter`:
+ *                - a pending Future (`_parkOnFuture`): the task's `_wakeup`
+ *                  is one of its done-callbacks, and when the loop runs it
+ *                  the callback steps the task directly;
+ *                - a TimerWait (`_parkOnTimer`, sleep's fast path, see
+ *                  lib/sleep.ts): a loop timer is armed that calls
+ *                  `_timerFired`, which schedules the next step.
  *   done       the coroutine returned (FINISHED with its value), threw
  *              (FINISHED with the exception) or threw CancelledError (CANCELLED)
  *
+ * Invariant (asyncio's `_fut_waiter` rule, with one waiter field):
+ *   - `_waiter === null`: the task is running, scheduled, or done;
+ *   - `_waiter !== null`: the task was parked on it at the end of its last
+ *     step, and no step is scheduled until it completes (a Future) or fires
+ *     (a TimerWait); then exactly one step is scheduled, and `_waiter` stays
+ *     set until that step starts.
+ * Only three places write `_waiter`: `_parkOnFuture` and `_parkOnTimer` set
+ * it at the end of a step, and `_step` clears it at the start of the next.
+ *
  * Cancellation, as asyncio: `cancel()` on a done task returns false. On a
- * parked task it cancels the awaited Future (whose completion wakes the task
- * with a CancelledError); on a sleeping one it cancels the timer and schedules
- * a step that throws CancelledError. Otherwise it sets `_mustCancel`, and the next step
- * throws CancelledError into the coroutine. The coroutine may catch it and go
- * on; `cancelling()` counts the requests and `uncancel()` takes one back.
+ * task parked on a Future it cancels that Future (whose completion wakes the
+ * task with a CancelledError); on one parked on a timer it disarms the timer
+ * and schedules a step that throws CancelledError. Otherwise it sets
+ * `_mustCancel`, and the next step throws CancelledError into the coroutine.
+ * The coroutine may catch it and go on; `cancelling()` counts the requests
+ * and `uncancel()` takes one back.
  */
-import { describe, isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
-import {
-  _getEventLoop,
-  _getRunningLoop,
-  _requireRunningLoop,
-  type MinimalLoop,
-  type QuietLoop,
-  type TimerLoop,
-} from './events';
+import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
+import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
-import { CANCELLED, checkLoop, FINISHED, Future, PENDING } from './futures';
+import { checkLoop, FINISHED, Future, PENDING } from './futures';
+import { TaskRegistry, type LiveList } from './task_registry';
+import { checkBoolean, checkOptions, checkString, describe } from './validate';
 
 /** Options of `new Task()` and `createTask()`. */
 export interface TaskOptions {
@@ -47,77 +55,24 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
+/** Process-wide counter behind the default names `Task-N` (asyncio's). */
 let taskCounter = 0;
 
-// The task being stepped now (its loop is `curTask._loop`). Steps nest only
-// when an eager task starts inside another task's step; `_step` saves and
-// restores it around each step.
-let curTask: Task<unknown> | null = null;
+/** Every Task's registration: live tasks per loop, the current task. */
+const registry = new TaskRegistry<Task<unknown>>();
 
-// Live (not done) tasks per loop, for allTasks() and run()'s final cleanup.
-// Tasks made while the loop is in debug mode are kept apart, through
-// WeakRefs (`debugTasks`), so that a pending task nobody can reach any more
-// is collected and reported (see "Debug mode" at the end of this file). The
-// strong set holds all others: a WeakRef costs about a microsecond and, in a
-// blocking run, keeps its target alive until the run returns (the
-// ECMAScript KeepDuringJob rule), which normal mode cannot afford.
-//
-// The strong side is an intrusive doubly-linked list per loop (fields
-// `_livePrev`/`_liveNext` on the task): adding and removing cost a few field
-// writes, where a Set paid a hash-table insert and delete per task — a
-// seventh of gathering 100,000 tasks.
-/** @internal The live tasks of one loop. */
-class LiveList {
-  head: Task<unknown> | null = null;
-}
-
-const liveTasks = new WeakMap<object, LiveList>();
-let lastLoop: object | null = null;
-let lastList: LiveList | null = null;
-
-function tasksOf(loop: object): LiveList {
-  if (loop === lastLoop) return lastList!;
-  let list = liveTasks.get(loop);
-  if (list === undefined) {
-    list = new LiveList();
-    liveTasks.set(loop, list);
-  }
-  lastLoop = loop;
-  lastList = list;
-  return list;
-}
-
-function linkLive(task: Task<unknown>): void {
-  const list = tasksOf(task._loop);
-  const head = list.head;
-  task._liveList = list;
-  task._liveNext = head;
-  task._livePrev = null;
-  if (head !== null) head._livePrev = task;
-  list.head = task;
-}
-
-function unlinkLive(task: Task<unknown>): void {
-  const list = task._liveList;
-  if (list === null) return;
-  const prev = task._livePrev;
-  const next = task._liveNext;
-  if (prev !== null) prev._liveNext = next;
-  else if (list.head === task) list.head = next;
-  if (next !== null) next._livePrev = prev;
-  task._liveList = null;
-  task._livePrev = null;
-  task._liveNext = null;
-}
-
-/** @internal Forgets every task of a closed loop (it holds no references). */
-export function _forgetTasks(loop: object): void {
-  liveTasks.delete(loop);
-  debugTasks.delete(loop);
-  if (lastLoop === loop) {
-    lastLoop = null;
-    lastList = null;
-  }
+/**
+ * @internal A loop timer a task can park on instead of a Future: sleep's
+ * fast path (lib/sleep.ts makes them). The coroutine yields it; the task
+ * records it as its waiter; when the timer fires it calls `_timerFired`.
+ */
+export abstract class TimerWait {
+  /** Disarms the timer for `Task.cancel()`; false when it already fired. */
+  abstract _disarm(): boolean;
+  /** The task this timer was armed for. */
+  abstract _armedFor(): Task<unknown> | null;
+  /** The timer's deadline while armed (for messages), else NaN. */
+  abstract _deadline(): number;
 }
 
 // Shared by every task: Task.setResult/setException are forbidden publicly,
@@ -143,42 +98,32 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _coro: Coroutine<T>;
   /** @internal The name, or the N of the default name `Task-N` (made on demand). */
   _name: string | number;
-  /** @internal The Future this task is parked on. */
-  _futWaiter: Future<unknown> | null;
-  /** @internal The sleep this task is parked on (instead of a Future). */
-  _sleeper: Sleeper<unknown> | null;
+  /** @internal What the task is parked on (see the invariant above), or null. */
+  _waiter: Future<unknown> | TimerWait | null;
   /** @internal */ _mustCancel: boolean;
   /** @internal */ _numCancelsRequested: number;
-
-  /** @internal Done-callback of the awaited Future. */
+  /** @internal Done-callback for the awaited Future (made on the first park). */
   _wakeupCb: ((f: Future<unknown>) => void) | null;
   /** @internal Set when the task is tracked weakly (made in debug mode). */
   _weakRef: WeakRef<Task<unknown>> | null;
   /** @internal The live-task list this task is linked in (normal mode), or null. */
-  _liveList: LiveList | null;
+  _liveList: LiveList<Task<unknown>> | null;
   /** @internal */ _livePrev: Task<unknown> | null;
   /** @internal */ _liveNext: Task<unknown> | null;
 
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw new TypeError(`Task: options must be an object, got ${describe(options)}`);
-    }
+    const opts = checkOptions(options, 'Task');
     if (!isCoroutine(coro)) {
       throw new TypeError(`Task: a coroutine (generator object) was expected, got ${describe(coro)}`);
     }
-    const name = options?.name;
-    if (name !== undefined && typeof name !== 'string') {
-      throw new TypeError(`Task: name must be a string, got ${describe(name)}`);
-    }
-    const eagerStart = options?.eagerStart;
-    if (eagerStart !== undefined && typeof eagerStart !== 'boolean') {
-      throw new TypeError(`Task: eagerStart must be a boolean, got ${describe(eagerStart)}`);
-    }
-    super(options?.loop === undefined ? undefined : { loop: options.loop });
+    const name = opts.name;
+    checkString(name, 'name', 'Task', true);
+    const eagerStart = opts.eagerStart;
+    checkBoolean(eagerStart, 'eagerStart', 'Task', true);
+    super(opts.loop === undefined ? undefined : { loop: opts.loop });
     this._coro = coro;
     this._name = name ?? ++taskCounter;
-    this._futWaiter = null;
-    this._sleeper = null;
+    this._waiter = null;
     this._mustCancel = false;
     this._numCancelsRequested = 0;
     this._wakeupCb = null;
@@ -188,12 +133,12 @@ export class Task<T = unknown> extends Future<T> {
     this._liveNext = null;
     if (eagerStart === true && _getRunningLoop() === this._loop) {
       // Registered first so that allTasks() sees the task while it runs.
-      _trackTask(this as Task<unknown>);
+      registry.add(this as Task<unknown>);
       this._step(false, undefined);
       return;
     }
     this._scheduleStep();
-    _trackTask(this as Task<unknown>);
+    registry.add(this as Task<unknown>);
   }
 
   /** The task's name (`Task-N` unless one was given). */
@@ -204,7 +149,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Renames the task. */
   setName(name: string): void {
-    if (typeof name !== 'string') throw new TypeError(`setName: name must be a string, got ${describe(name)}`);
+    checkString(name, 'name', 'setName');
     this._name = name;
   }
 
@@ -225,24 +170,25 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * Requests cancellation: the coroutine gets a `CancelledError` (with `msg`)
-   * at its next step, or at once through the Future it waits on. Returns false
-   * if the task is already done.
+   * at its next step, or at once through what it waits on. Returns false if
+   * the task is already done.
    */
   override cancel(msg?: string): boolean {
-    if (msg !== undefined && typeof msg !== 'string') {
-      throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
-    }
+    checkString(msg, 'msg', 'cancel', true);
     if (this._logTraceback) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested += 1;
-    const waiter = this._futWaiter;
-    if (waiter !== null && waiter.cancel(msg)) {
-      // Keep _futWaiter: it may be a task that swallows the cancellation,
-      // to be cancelled again later.
-      return true;
+    const waiter = this._waiter;
+    if (waiter !== null) {
+      if (waiter instanceof Future) {
+        // Keep the waiter: it may be a task that swallows the cancellation,
+        // to be cancelled again later.
+        if (waiter.cancel(msg)) return true;
+      } else if (waiter._disarm()) {
+        this._scheduleThrow(new CancelledError(msg));
+        return true;
+      }
     }
-    const sleeper = this._sleeper;
-    if (sleeper !== null && sleeper._cancelSleep(msg)) return true;
     // A step is already scheduled (or this task is running now).
     this._mustCancel = true;
     this._cancelMessage = msg;
@@ -273,20 +219,19 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._mustCancel = false;
     }
-    // Cleared only when set: most steps follow a bare yield or a sleep's
-    // timer, and a read is cheaper than a write to an old object.
-    if (this._futWaiter !== null) this._futWaiter = null;
-    if (this._sleeper !== null) this._sleeper = null;
-    const prevTask = curTask;
-    curTask = this as Task<unknown>;
+    // Cleared only when set: most steps follow a bare yield, and a read is
+    // cheaper than a write to an old object.
+    if (this._waiter !== null) this._waiter = null;
+    const prevTask = registry.current;
+    registry.current = this as Task<unknown>;
     try {
       this._runStep(hasError, value);
     } finally {
-      curTask = prevTask;
+      registry.current = prevTask;
     }
   }
 
-  /** @internal */
+  /** @internal Sends into (or throws into) the coroutine and acts on what it yields. */
   _runStep(hasError: boolean, value: unknown): void {
     let r: IteratorResult<unknown, T>;
     try {
@@ -298,7 +243,7 @@ export class Task<T = unknown> extends Future<T> {
       } else {
         futureSetException.call(this, err === undefined ? new TypeError('coroutine threw undefined') : err);
       }
-      this._finished();
+      registry.remove(this as Task<unknown>);
       return;
     }
     if (r.done === true) {
@@ -309,53 +254,69 @@ export class Task<T = unknown> extends Future<T> {
       } else {
         futureSetResult.call(this, r.value);
       }
-      this._finished();
+      registry.remove(this as Task<unknown>);
       return;
     }
     const yielded = r.value;
-    const loop = this._loop;
-    if (yielded === SLEEPING) {
-      // `yield* sleep(d)`: the Sleeper parked this task on its timer.
-      const sleeper = this._sleeper;
-      if (sleeper === null) {
-        loop.callSoon(taskThrow, this, new TypeError('Task got bad yield: a sleep marker outside a sleep'));
-      } else if (this._mustCancel && sleeper._cancelSleep(this._cancelMessage)) {
-        this._mustCancel = false;
-      }
-      return;
-    }
-    // A Sleeper that started in this step but was not yielded to us does not
-    // park the task.
-    if (this._sleeper !== null) this._sleeper = null;
     if (yielded === undefined) {
       // A bare `yield` gives the loop one turn.
       this._scheduleStep();
+    } else if (yielded instanceof TimerWait) {
+      this._parkOnTimer(yielded);
     } else if (yielded instanceof Future) {
-      if (yielded._loop !== loop) {
-        loop.callSoon(
-          taskThrow,
-          this,
-          new EventLoopError(`Task ${this} got Future ${yielded} attached to a different loop`),
-        );
-      } else if (yielded === (this as unknown)) {
-        loop.callSoon(taskThrow, this, new EventLoopError(`Task cannot await on itself: ${this}`));
-      } else {
-        let wakeup = this._wakeupCb;
-        if (wakeup === null) wakeup = this._wakeupCb = (f: Future<unknown>) => this._wakeup(f);
-        yielded.addDoneCallback(wakeup);
-        this._futWaiter = yielded;
-        if (this._mustCancel && yielded.cancel(this._cancelMessage)) this._mustCancel = false;
-      }
+      this._parkOnFuture(yielded);
     } else {
-      loop.callSoon(taskThrow, this, new TypeError(`Task got bad yield: ${describe(yielded)}`));
+      this._scheduleThrow(new TypeError(`Task got bad yield: ${describe(yielded)}`));
     }
+  }
+
+  /** @internal Parks on a pending Future: its completion steps this task. */
+  _parkOnFuture(fut: Future<unknown>): void {
+    if (fut._loop !== this._loop) {
+      this._scheduleThrow(new EventLoopError(`Task ${this} got Future ${fut} attached to a different loop`));
+      return;
+    }
+    if (fut === (this as unknown)) {
+      this._scheduleThrow(new EventLoopError(`Task cannot await on itself: ${this}`));
+      return;
+    }
+    let wakeup = this._wakeupCb;
+    if (wakeup === null) wakeup = this._wakeupCb = (f: Future<unknown>) => this._wakeup(f);
+    fut.addDoneCallback(wakeup);
+    this._waiter = fut;
+    if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
+  }
+
+  /** @internal Parks on a loop timer armed for this task (sleep's fast path). */
+  _parkOnTimer(wait: TimerWait): void {
+    if (wait._armedFor() !== (this as Task<unknown>)) {
+      this._scheduleThrow(new TypeError('Task got bad yield: a sleep started by another task'));
+      return;
+    }
+    this._waiter = wait;
+    if (this._mustCancel && wait._disarm()) {
+      this._mustCancel = false;
+      this._scheduleThrow(new CancelledError(this._cancelMessage));
+    }
+  }
+
+  /** @internal The timer of the TimerWait this task is parked on fired. */
+  _timerFired(wait: TimerWait): void {
+    if (this._waiter === wait) this._scheduleStep();
   }
 
   /** @internal Schedules the next plain step (on our Loop, without making a Handle). */
   _scheduleStep(): void {
-    const loop = this._loop as QuietLoop;
+    const loop = this._loop;
     if (loop._soon1 !== undefined) loop._soon1(taskStep, this);
     else loop.callSoon(taskStep, this);
+  }
+
+  /** @internal Schedules a step that throws `err` into the coroutine. */
+  _scheduleThrow(err: unknown): void {
+    const loop = this._loop;
+    if (loop._soon !== undefined) loop._soon(taskThrow, [this, err]);
+    else loop.callSoon(taskThrow, this, err);
   }
 
   /** @internal The awaited Future is done: resume with its result or error. */
@@ -370,83 +331,96 @@ export class Task<T = unknown> extends Future<T> {
     this._step(false, value);
   }
 
-  /** @internal */
-  _finished(): void {
-    if (this._weakRef !== null) {
-      _untrackWeak(this as Task<unknown>);
-      return;
-    }
-    unlinkLive(this as Task<unknown>);
-  }
-
   /** @internal What this task waits on, for diagnostics. */
   _waitingFor(): string {
-    if (this._sleeper !== null) return `sleeping until ${this._sleeper._when}`;
-    const w = this._futWaiter;
+    const w = this._waiter;
     if (w === null) return this._state === PENDING ? 'scheduled' : this._stateName();
-    const promise = (w as { _fromPromise?: boolean })._fromPromise === true;
-    return `waiting for ${w}${promise ? ' (a Node promise)' : ''}`;
+    if (w instanceof TimerWait) return `sleeping until ${w._deadline()}`;
+    return `waiting for ${w}${w._fromPromise ? ' (a Node promise)' : ''}`;
+  }
+
+  /** @internal True when this task waits on a Future made from a promise. */
+  _waitsOnPromise(): boolean {
+    const w = this._waiter;
+    return w instanceof Future && w._fromPromise;
   }
 
   override toString(): string {
     let extra = '';
     if (this._state === FINISHED) {
       extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
-    } else if (this._state === PENDING && this._futWaiter !== null) {
-      extra = ` wait_for=${this._futWaiter}`;
-    } else if (this._state === PENDING && this._sleeper !== null) {
-      extra = ` wait_for=<sleep until ${this._sleeper._when}>`;
+    } else if (this._state === PENDING && this._waiter !== null) {
+      const w = this._waiter;
+      extra = w instanceof TimerWait ? ` wait_for=<sleep until ${w._deadline()}>` : ` wait_for=${w}`;
     }
     return `<Task ${this._stateName()} name='${this.getName()}'${extra}>`;
   }
 }
 
+/** @internal The task being stepped now (any loop), or null. */
+export function _currentTask(): Task<unknown> | null {
+  return registry.current;
+}
+
 /** The Task running now on `loop` (default: the running loop), or null. */
 export function currentTask(loop?: MinimalLoop): Task<unknown> | null {
   const l = loop === undefined ? _requireRunningLoop() : checkLoop(loop, 'currentTask');
-  return curTask !== null && curTask._loop === l ? curTask : null;
+  const cur = registry.current;
+  return cur !== null && cur._loop === l ? cur : null;
 }
 
 /** The set of tasks of `loop` (default: the running loop) that are not done yet. */
 export function allTasks(loop?: MinimalLoop): Set<Task<unknown>> {
   const l = loop === undefined ? _requireRunningLoop() : checkLoop(loop, 'allTasks');
-  const list = liveTasks.get(l);
-  const out = new Set<Task<unknown>>();
-  if (list !== undefined) {
-    // Oldest first, as asyncio's set happens to give them.
-    const linked: Task<unknown>[] = [];
-    for (let t = list.head; t !== null; t = t._liveNext) linked.push(t);
-    for (let i = linked.length - 1; i >= 0; i--) if (linked[i]._state === PENDING) out.add(linked[i]);
-  }
-  const weak = debugTasks.get(l);
-  if (weak !== undefined) {
-    for (const ref of weak) {
-      const t = ref.deref();
-      if (t !== undefined && t._state === PENDING) out.add(t);
-    }
-  }
-  return out;
+  return registry.live(l);
 }
 
-interface TaskCreator {
-  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T>;
+/** @internal Forgets every task of a closed loop (it holds no references). */
+export function _forgetTasks(loop: object): void {
+  registry.forget(loop);
 }
 
-function hasCreateTask(loop: MinimalLoop): loop is MinimalLoop & TaskCreator {
-  return typeof (loop as Partial<TaskCreator>).createTask === 'function';
+/**
+ * @internal No "destroyed while pending" report for `task` (gather's
+ * children: the caller never sees them, the gather reports their fate).
+ */
+export function _silenceDestroyPending(task: Task<unknown>): void {
+  registry.silence(task);
+}
+
+/**
+ * @internal `loop.createTask(coro, options)`: through the loop's task
+ * factory if it has one (checking that it gave a Task), else a plain Task.
+ */
+export function _createTaskOn<T>(loop: AbstractLoop, coro: Coroutine<T>, options: unknown): Task<T> {
+  if (loop.isClosed()) throw new EventLoopError('Event loop is closed');
+  const opts = checkOptions(options, 'createTask');
+  const factory = loop._taskFactoryOrNull();
+  if (factory === null) return new Task(coro, { loop, name: opts.name });
+  if (!isCoroutine(coro)) {
+    throw new TypeError(`createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
+  }
+  const task = factory(loop, coro, { name: opts.name });
+  if (!(task instanceof Task)) {
+    throw new TypeError(`createTask: the task factory ${describe(factory)} returned ${describe(task)}, not a Task`);
+  }
+  return task as Task<T>;
 }
 
 /**
  * Schedules `coro` on the running loop as a Task and returns it (asyncio.create_task).
  */
 export function createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
-  const loop = _requireRunningLoop() as MinimalLoop;
-  if (hasCreateTask(loop)) return loop.createTask(coro, options);
-  return new Task(coro, { loop, name: options?.name });
+  return _createTaskOn(_requireRunningLoop(), coro, options);
 }
 
 /** Anything `ensureFuture` and the toolbox accept. */
 export type Awaitable<T> = Future<T> | Coroutine<T> | PromiseLike<T>;
+
+/** True for aioloop's Loop (and any AbstractLoop): it has a task factory slot. */
+function isAbstractLoop(loop: MinimalLoop): loop is AbstractLoop {
+  return typeof (loop as Partial<AbstractLoop>)._taskFactoryOrNull === 'function';
+}
 
 /**
  * Wraps an awaitable in a Future: a Future is returned as is, a coroutine is
@@ -454,10 +428,8 @@ export type Awaitable<T> = Future<T> | Coroutine<T> | PromiseLike<T>;
  * with it (it can settle only while Node's event loop runs: hosted mode).
  */
 export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop }): Future<T> {
-  if (options !== undefined && (options === null || typeof options !== 'object')) {
-    throw new TypeError(`ensureFuture: options must be an object, got ${describe(options)}`);
-  }
-  const given = options?.loop === undefined ? undefined : checkLoop(options.loop, 'ensureFuture');
+  const opts = checkOptions(options, 'ensureFuture');
+  const given = opts.loop === undefined ? undefined : checkLoop(opts.loop, 'ensureFuture');
   if (aw instanceof Future) {
     if (given !== undefined && aw._loop !== given) {
       throw new EventLoopError('The future belongs to a different loop than the one specified as the loop argument');
@@ -465,15 +437,15 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
     return aw;
   }
   if (isCoroutine(aw)) {
-    const loop = given ?? (_getEventLoop() as MinimalLoop);
-    if (hasCreateTask(loop)) return loop.createTask(aw as Coroutine<T>);
+    const loop = given ?? _getEventLoop();
+    if (isAbstractLoop(loop)) return _createTaskOn(loop, aw as Coroutine<T>, undefined);
     return new Task(aw as Coroutine<T>, { loop });
   }
   if (isPromiseLike(aw)) {
-    const loop = given ?? (_getEventLoop() as MinimalLoop);
+    const loop = given ?? _getEventLoop();
     const fut = new Future<T>({ loop });
-    (fut as unknown as { _fromPromise: boolean })._fromPromise = true;
-    const closed = () => (loop as { isClosed?: () => boolean }).isClosed?.() === true;
+    fut._fromPromise = true;
+    const closed = () => isAbstractLoop(loop) && loop.isClosed();
     aw.then(
       (value) => {
         if (fut._state === PENDING && !closed()) fut.setResult(value);
@@ -486,221 +458,6 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
   }
   throw new TypeError(`ensureFuture: a Future, a coroutine or a promise is required, got ${describe(aw)}`);
 }
-
-function checkDelay(delay: unknown, what: string): number {
-  if (typeof delay !== 'number') throw new TypeError(`${what}: delay must be a number, got ${describe(delay)}`);
-  if (Number.isNaN(delay)) throw new RangeError(`${what}: delay must not be NaN`);
-  return delay;
-}
-
-function resolveSleep(fut: Future<unknown>, result: unknown): void {
-  if (fut._state === PENDING) fut.setResult(result);
-}
-
-/**
- * Suspends the current task for `delay` seconds, then gives `result`. A delay
- * of zero (or less) is one bare `yield`: the task gives the loop one turn.
- * The delay is checked when `sleep` is called.
- */
-export function sleep(delay: number): Coroutine<undefined>;
-export function sleep<R>(delay: number, result: R): Coroutine<R>;
-export function sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
-  checkDelay(delay, 'sleep');
-  if (delay <= 0) return new BareYield(result) as unknown as Coroutine<R | undefined>;
-  return sleepFor(delay, result);
-}
-
-function sleepFor<R>(delay: number, result: R): Coroutine<R> {
-  return new Sleeper(delay, result) as unknown as Coroutine<R>;
-}
-
-type SleepLoop = MinimalLoop & {
-  createFuture(): Future<unknown>;
-  callLater(d: number, cb: (...a: any[]) => unknown, ...args: unknown[]): { cancel(): void };
-};
-
-/** What a Sleeper yields to its task: "I parked you on my timer". */
-const SLEEPING: unique symbol = Symbol('aioloop.sleeping');
-const SLEEP_STEP: IteratorResult<unknown, never> = Object.freeze({ value: SLEEPING, done: false });
-
-// Sleeper states.
-const SLEEP_NEW = 0; // not stepped yet
-const SLEEP_PARKED = 1; // its task is parked on its timer
-const SLEEP_WOKE = 2; // the timer ran: the task's next step returns the result
-const SLEEP_CANCELLED = 3; // the task was cancelled while parked: a CancelledError step is scheduled
-const SLEEP_FUTURE = 4; // the portable path: waiting on a Future a timer completes
-const SLEEP_DONE = 5;
-
-/**
- * What `sleep(delay > 0)` returns: a hand-written coroutine, because a
- * simulation's every event is one of these.
- *
- * On our Loop, inside a Task, it parks the task on a handle-less timer
- * (`loop._at1`) and yields the SLEEPING marker; the timer's callback
- * schedules the task's next step, which returns `result`. That is asyncio's
- * sequence (the timer completes a Future whose done-callback schedules the
- * step, one iteration later) without the Future, its Handle, its arguments
- * array and two iterator results: one object per sleep instead of six, which
- * matters because a sleep lives until its timer fires and so is copied and
- * promoted by the garbage collector. `task.cancel()` while parked cancels the
- * timer and schedules a step that throws CancelledError, as cancelling the
- * Future would.
- *
- * Anywhere else (a loop of the user's own, a coroutine stepped by hand) it
- * does what asyncio.sleep does: a Future and `callLater` completing it.
- */
-class Sleeper<R> {
-  /**
-   * The delay until stepped; then the timer: a core token (parked) or the
-   * callLater handle (SLEEP_FUTURE). One field for both, and no number field:
-   * V8 would give a float field its own box, a second object living as long
-   * as the sleep (the deadline is asked of the core instead, see _when).
-   */
-  _timer: unknown;
-  _result: R;
-  _state: number;
-  /** The parked task (SLEEP_PARKED..), or the awaited Future (SLEEP_FUTURE). */
-  _owner: Task<unknown> | Future<unknown> | null;
-
-  constructor(delay: number, result: R) {
-    this._timer = delay;
-    this._result = result;
-    this._state = SLEEP_NEW;
-    this._owner = null;
-  }
-
-  next(): IteratorResult<unknown, R> {
-    const state = this._state;
-    if (state === SLEEP_WOKE) {
-      this._state = SLEEP_DONE;
-      const r = this._result;
-      return r === undefined ? (DONE_UNDEFINED as IteratorResult<unknown, R>) : { value: r, done: true };
-    }
-    if (state === SLEEP_NEW) return this._start();
-    if (state === SLEEP_FUTURE) {
-      const fut = this._owner as Future<unknown>;
-      if (fut._state === PENDING) {
-        throw new EventLoopError('a coroutine resumed before the Future it awaited was done');
-      }
-      this._state = SLEEP_DONE;
-      this._timer = null;
-      return { value: fut.result() as R, done: true };
-    }
-    if (state === SLEEP_DONE) return { value: undefined as R, done: true };
-    throw new EventLoopError('a coroutine resumed before the sleep it awaited ended');
-  }
-
-  throw(err: unknown): IteratorResult<unknown, R> {
-    this._stop();
-    throw err;
-  }
-
-  return(value: R): IteratorResult<unknown, R> {
-    this._stop();
-    return { value, done: true };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  /** @internal The deadline while parked (for messages), else NaN. */
-  get _when(): number {
-    if (this._state !== SLEEP_PARKED) return NaN;
-    return ((this._owner as Task<unknown>)._loop as TimerLoop)._timerWhen(this._timer);
-  }
-
-  private _start(): IteratorResult<unknown, R> {
-    const loop = _requireRunningLoop() as SleepLoop & Partial<TimerLoop>;
-    const task = curTask;
-    if (task !== null && task._loop === loop && loop._at1 !== undefined) {
-      const when = loop.time!() + (this._timer as number);
-      this._owner = task;
-      this._timer = loop._at1(when, sleepFired, this);
-      this._state = SLEEP_PARKED;
-      task._sleeper = this as Sleeper<unknown>;
-      return SLEEP_STEP;
-    }
-    const fut = loop.createFuture();
-    this._owner = fut;
-    this._timer = loop.callLater(this._timer as number, resolveSleep, fut, this._result);
-    this._state = SLEEP_FUTURE;
-    return { value: fut, done: false };
-  }
-
-  /** The coroutine ends early (thrown into or returned): drop the timer. */
-  private _stop(): void {
-    const state = this._state;
-    const timer = this._timer;
-    this._state = SLEEP_DONE;
-    this._timer = null;
-    if (state === SLEEP_PARKED) ((this._owner as Task<unknown>)._loop as TimerLoop)._cancelTimer(timer);
-    else if (state === SLEEP_FUTURE && timer !== null) (timer as { cancel(): void }).cancel();
-  }
-
-  /** @internal Task.cancel() on the parked task; false when there is no sleep left to cancel. */
-  _cancelSleep(msg: string | undefined): boolean {
-    if (this._state !== SLEEP_PARKED) return false;
-    this._state = SLEEP_CANCELLED;
-    const task = this._owner as Task<unknown>;
-    const loop = task._loop as TimerLoop;
-    loop._cancelTimer(this._timer);
-    this._timer = null;
-    loop._soon(taskThrow, [task, new CancelledError(msg)]);
-    return true;
-  }
-}
-
-/** A parked sleep's timer ran: schedule its task's next step. */
-function sleepFired(sleeper: Sleeper<unknown>): void {
-  if (sleeper._state !== SLEEP_PARKED) return;
-  sleeper._state = SLEEP_WOKE;
-  sleeper._timer = null;
-  const task = sleeper._owner as Task<unknown>;
-  if (task._sleeper === sleeper) task._scheduleStep();
-}
-
-const YIELDED: IteratorResult<unknown, never> = Object.freeze({ value: undefined, done: false });
-const DONE_UNDEFINED: IteratorResult<never, undefined> = Object.freeze({ value: undefined, done: true });
-
-/**
- * What `sleep(0)` returns: a coroutine that yields once (bare) and then
- * returns its result. A hand-written iterator rather than a generator,
- * because `yield* sleep(0)` is the task switch of every cooperative loop and
- * a generator object costs several times more to make and to delegate to.
- * It keeps the generator protocol: `throw` and `return` end it.
- */
-class BareYield<R> {
-  private _result: R;
-  private _state: number; // 0 not started, 1 yielded, 2 finished
-  constructor(result: R) {
-    this._result = result;
-    this._state = 0;
-  }
-  next(): IteratorResult<unknown, R> {
-    if (this._state === 0) {
-      this._state = 1;
-      return YIELDED;
-    }
-    this._state = 2;
-    const r = this._result;
-    return r === undefined ? (DONE_UNDEFINED as IteratorResult<unknown, R>) : { value: r, done: true };
-  }
-  throw(err: unknown): IteratorResult<unknown, R> {
-    this._state = 2;
-    throw err;
-  }
-  return(value: R): IteratorResult<unknown, R> {
-    this._state = 2;
-    return { value, done: true };
-  }
-  [Symbol.iterator](): this {
-    return this;
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Eager tasks (asyncio 3.12)
 
 /**
  * A task factory for `loop.setTaskFactory(eagerTaskFactory)` (asyncio's
@@ -715,68 +472,4 @@ class BareYield<R> {
  */
 export function eagerTaskFactory<T>(loop: MinimalLoop, coro: Coroutine<T>, options?: { name?: string }): Task<T> {
   return new Task(coro, { loop, name: options?.name, eagerStart: true });
-}
-
-// ---------------------------------------------------------------------------
-// Debug mode: tasks destroyed while pending
-//
-// A task made while its loop is in debug mode is tracked through a WeakRef
-// and registered with `pendingRegistry`. If it is garbage collected while
-// still pending — it waited on a Future that nobody could complete any
-// more — the registry's callback reports asyncio's "Task was destroyed but
-// it is pending!" through the loop's exception handler. The report carries a
-// description of the task (the object itself is gone). A task that finishes
-// unregisters itself in `_finished`.
-
-/** What the report of a destroyed pending task needs, kept apart from the task. */
-interface PendingRecord {
-  loop: MinimalLoop;
-  ref: WeakRef<Task<unknown>>;
-  name: string;
-}
-
-const debugTasks = new WeakMap<object, Set<WeakRef<Task<unknown>>>>();
-
-const pendingRegistry = new FinalizationRegistry<PendingRecord>((rec) => {
-  debugTasks.get(rec.loop)?.delete(rec.ref);
-  try {
-    rec.loop.callExceptionHandler({
-      message: 'Task was destroyed but it is pending!',
-      task: `<Task pending name='${rec.name}'>`,
-    });
-  } catch (err) {
-    console.error('aioloop: reporting a destroyed pending task failed', err);
-  }
-});
-
-/** @internal Adds a new task to its loop's live set (weakly in debug mode). */
-export function _trackTask(task: Task<unknown>): void {
-  const loop = task._loop;
-  if (!loop.getDebug()) {
-    linkLive(task);
-    return;
-  }
-  const ref = new WeakRef(task);
-  task._weakRef = ref;
-  let set = debugTasks.get(loop);
-  if (set === undefined) {
-    set = new Set();
-    debugTasks.set(loop, set);
-  }
-  set.add(ref);
-  pendingRegistry.register(task, { loop, ref, name: task.getName() }, task);
-}
-
-/** @internal A weakly tracked task finished: forget it and cancel its report. */
-export function _untrackWeak(task: Task<unknown>): void {
-  debugTasks.get(task._loop)?.delete(task._weakRef!);
-  pendingRegistry.unregister(task);
-}
-
-/**
- * @internal No "destroyed while pending" report for `task` (gather's
- * children: the caller never sees them, the gather reports their fate).
- */
-export function _silenceDestroyPending(task: Task<unknown>): void {
-  if (task._weakRef !== null) pendingRegistry.unregister(task);
 }

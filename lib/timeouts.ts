@@ -19,7 +19,8 @@
  * `reschedule()` is allowed only in ENTERED; `expired()` is true in
  * EXPIRING and EXPIRED.
  */
-import { describe, type Coroutine } from './coroutines';
+import { type Coroutine } from './coroutines';
+import { checkNumberOrNull } from './validate';
 import { _requireRunningLoop, type Handle } from './events';
 import { CancelledError, EventLoopError, InvalidStateError, TimeoutError } from './exceptions';
 import { callBody, checkBody } from './mixins';
@@ -31,21 +32,6 @@ const EXPIRING = 'expiring';
 const EXPIRED = 'expired';
 const EXITED = 'finished';
 type TimeoutState = typeof CREATED | typeof ENTERED | typeof EXPIRING | typeof EXPIRED | typeof EXITED;
-
-/** The loop methods a Timeout uses. */
-interface TimerLoop {
-  time(): number;
-  callSoon(cb: () => void): Handle;
-  callAt(when: number, cb: () => void): Handle;
-}
-
-/** @internal Validates a deadline or delay: a number that is not NaN, or null. */
-export function checkTime(value: unknown, name: string, what: string): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number') throw new TypeError(`${what}: ${name} must be a number or null, got ${describe(value)}`);
-  if (Number.isNaN(value)) throw new RangeError(`${what}: ${name} must not be NaN`);
-  return value;
-}
 
 /**
  * The deadline of a `timeout()`/`timeoutAt()` block, handed to its body
@@ -65,7 +51,7 @@ export class Timeout {
    * `timeoutAt()` make and enter one; made by hand, it is only a value.
    */
   constructor(when: number | null) {
-    this._when = checkTime(when, 'when', 'Timeout');
+    this._when = checkNumberOrNull(when, 'when', 'Timeout');
     this._state = CREATED;
     this._handle = null;
     this._task = null;
@@ -82,7 +68,7 @@ export class Timeout {
    * expires the block at the next loop iteration). Only inside the block.
    */
   reschedule(when: number | null): void {
-    const w = checkTime(when, 'when', 'Timeout.reschedule');
+    const w = checkNumberOrNull(when, 'when', 'Timeout.reschedule');
     if (this._state !== ENTERED) {
       if (this._state === CREATED) throw new InvalidStateError('Timeout has not been entered');
       throw new InvalidStateError(`Cannot change state of ${this._state} Timeout`);
@@ -93,7 +79,7 @@ export class Timeout {
       this._handle = null;
       return;
     }
-    const loop = _requireRunningLoop() as unknown as TimerLoop;
+    const loop = _requireRunningLoop();
     this._handle = w <= loop.time() ? loop.callSoon(() => this._onTimeout()) : loop.callAt(w, () => this._onTimeout());
   }
 
@@ -169,7 +155,7 @@ function* runTimeout<T>(t: Timeout, body: (t: Timeout) => Coroutine<T>, what: st
  * `async with asyncio.timeout(delay) as t`). Must run inside a task.
  */
 export function timeout<T>(delay: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
-  const d = checkTime(delay, 'delay', 'timeout');
+  const d = checkNumberOrNull(delay, 'delay', 'timeout');
   checkBody(body, 'timeout');
   return timeoutDelayed(d, body);
 }
@@ -177,7 +163,7 @@ export function timeout<T>(delay: number | null, body: (t: Timeout) => Coroutine
 function* timeoutDelayed<T>(delay: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
   // The deadline counts from when the block starts, which is now: a
   // coroutine made and delegated to at once (`yield* timeout(...)`).
-  const loop = _requireRunningLoop() as unknown as TimerLoop;
+  const loop = _requireRunningLoop();
   const t = new Timeout(delay === null ? null : loop.time() + delay);
   return yield* runTimeout(t, body, 'timeout');
 }
@@ -187,7 +173,7 @@ function* timeoutDelayed<T>(delay: number | null, body: (t: Timeout) => Coroutin
  * (`loop.time()` + seconds), or `null` for none.
  */
 export function timeoutAt<T>(when: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
-  const w = checkTime(when, 'when', 'timeoutAt');
+  const w = checkNumberOrNull(when, 'when', 'timeoutAt');
   checkBody(body, 'timeoutAt');
   return runTimeout(new Timeout(w), body, 'timeoutAt');
 }

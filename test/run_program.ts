@@ -73,15 +73,15 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
     trace.push(`${iteration} ${loop.time()} ${event}`);
   };
 
-  // Iterations are counted at the one place that runs callbacks, together
-  // with how many ready handles each one took (cancelled ones included).
-  const runOnceOriginal = loop._runOnce;
-  loop._runOnce = function (maxWait: number): number {
+  // Iterations are counted at the one place that runs callbacks (a blocking
+  // run calls it once per iteration), together with how many ready handles
+  // each one took (cancelled ones included).
+  const runReadyOriginal = loop._runReady;
+  loop._runReady = function (n: number): void {
     iteration++;
-    const n = runOnceOriginal.call(this, maxWait);
+    runReadyOriginal.call(this, n);
     if (n > 1024) count('iteration over 1024');
     note(`iteration took ${n}`);
-    return n;
   };
 
   loop.setExceptionHandler((_loop, ctx) => {

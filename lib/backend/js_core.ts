@@ -13,7 +13,7 @@
  * removal keeps the heap exactly the live timers). Cancelled ready handles
  * stay in the ring and are skipped (their `_callback` is cleared).
  */
-import { CallbackHandle, CallbackTimerHandle, type Handle, type MinimalLoop } from '../events';
+import { CallbackHandle, CallbackTimerHandle, type Handle, type AbstractLoop } from '../events';
 
 /** A ready-queue entry of this core. */
 type Entry = CallbackHandle | CallbackTimerHandle;
@@ -39,7 +39,7 @@ export class JsCore implements LoopCore {
   readonly clock: ClockName;
   args: readonly unknown[] | null;
   arg0: unknown;
-  private readonly _loop: MinimalLoop;
+  private readonly _loop: AbstractLoop;
   private _ring: (Entry | undefined)[];
   private _mask: number;
   private _head: number;
@@ -50,7 +50,7 @@ export class JsCore implements LoopCore {
   private _vnow: number;
   private _current: Entry | null;
 
-  constructor(loop: MinimalLoop, clock: ClockName) {
+  constructor(loop: AbstractLoop, clock: ClockName) {
     this._loop = loop;
     this.clock = clock;
     this._virtual = clock === 'virtual';

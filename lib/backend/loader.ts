@@ -23,7 +23,7 @@
  * importing aioloop never loads a binary or warns.
  */
 import * as path from 'node:path';
-import type { MinimalLoop } from '../events';
+import type { AbstractLoop } from '../events';
 import type { BackendName, ClockName, LoopCore } from './core';
 import { JsCore } from './js_core';
 import { LAYOUT_VERSION } from './layout';
@@ -96,6 +96,6 @@ export function resolveBackend(requested: unknown): BackendName {
 }
 
 /** Makes the core of a new loop. */
-export function createCore(backend: BackendName, clock: ClockName, loop: MinimalLoop): LoopCore {
+export function createCore(backend: BackendName, clock: ClockName, loop: AbstractLoop): LoopCore {
   return backend === 'native' ? new NativeCore(binding!, loop, clock) : new JsCore(loop, clock);
 }

@@ -49,7 +49,7 @@
  * generation, so a handle kept after its callback ran can no longer touch the
  * slot's next tenant.
  */
-import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type MinimalLoop } from '../events';
+import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type AbstractLoop } from '../events';
 import { monotonic } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
 import {
@@ -118,7 +118,7 @@ export class NativeCore implements LoopCore {
   readonly clock: ClockName;
   args: readonly unknown[] | null;
   arg0: unknown;
-  private readonly _loop: MinimalLoop;
+  private readonly _loop: AbstractLoop;
   private _raw: RawCore;
   private _ctl: Float64Array;
   private _ops: Float64Array;
@@ -154,7 +154,7 @@ export class NativeCore implements LoopCore {
   private _stagePos: number;
   private _curWhen: number;
 
-  constructor(binding: NativeBinding, loop: MinimalLoop, clock: ClockName) {
+  constructor(binding: NativeBinding, loop: AbstractLoop, clock: ClockName) {
     this._loop = loop;
     this.clock = clock;
     this._virtual = clock === 'virtual';
