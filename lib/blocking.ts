@@ -11,6 +11,7 @@
  */
 import type { DrivenLoop } from './driver';
 import { _setRunningLoop } from './events';
+import { _keptFlushDue, _maintainWeakRefs } from './kept_objects';
 
 /** Runs iterations of `loop` until `stop()`, with it as the running loop. */
 export function runBlocking(loop: DrivenLoop): void {
@@ -22,6 +23,7 @@ export function runBlocking(loop: DrivenLoop): void {
       const n = loop._collect(loop._stopping ? 0 : Infinity);
       loop._runReady(n);
       if (loop._stopping) break;
+      if (_keptFlushDue()) _maintainWeakRefs();
       if (n === 0 && loop._readyCount() === 0 && loop._nextWhen() === Infinity) {
         throw loop._wouldWaitForever(false);
       }

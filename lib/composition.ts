@@ -13,7 +13,7 @@
 import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
 import { checkNumberOrNull, checkOptions, describe } from './validate';
 import { _getEventLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
-import { CancelledError, EventLoopError, TimeoutError } from './exceptions';
+import { CancelledError, EventLoopError, isCancelledError, TimeoutError } from './exceptions';
 import { Future } from './futures';
 import { _silenceDestroyPending, ensureFuture, Task, type Awaitable } from './tasks';
 import { timeout } from './timeouts';
@@ -173,9 +173,8 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
         outer.setException(fut._makeCancelledError());
         return;
       }
-      const exc = fut.exception();
-      if (exc !== null) {
-        outer.setException(exc);
+      if (fut.failed()) {
+        outer._fail(fut.exception());
         return;
       }
     }
@@ -186,8 +185,7 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
         if (child.cancelled()) {
           results[i] = new CancelledError(child._cancelMessage ?? '');
         } else {
-          const exc = child.exception();
-          results[i] = exc !== null ? exc : child.result();
+          results[i] = child.failed() ? child.exception() : child.result();
         }
       }
       if (outer._cancelRequested) outer.setException(fut._makeCancelledError());
@@ -277,7 +275,7 @@ function* waitImpl<T>(
     if (
       counter <= 0 ||
       returnWhen === 'FIRST_COMPLETED' ||
-      (returnWhen === 'FIRST_EXCEPTION' && !f.cancelled() && f.exception() !== null)
+      (returnWhen === 'FIRST_EXCEPTION' && f.failed())
     ) {
       if (timeoutHandle !== null) timeoutHandle.cancel();
       if (!waiter.done()) waiter.setResult(undefined);
@@ -322,7 +320,7 @@ function* waitForImpl<T>(aw: Awaitable<T>, t: number | null): Coroutine<T> {
     try {
       return fut.result();
     } catch (err) {
-      if (err instanceof CancelledError) {
+      if (isCancelledError(err)) {
         const te = new TimeoutError('waitFor: the timeout expired');
         (te as { cause?: unknown }).cause = err;
         throw te;
@@ -376,8 +374,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
     if (f.cancelled()) {
       outer.cancel();
     } else {
-      const exc = f.exception();
-      if (exc !== null) outer.setException(exc);
+      if (f.failed()) outer._fail(f.exception());
       else outer.setResult(f.result());
     }
   };

@@ -11,19 +11,24 @@ export type Coroutine<T = unknown> = Generator<unknown, T, any>;
 export function isCoroutine(value: unknown): value is Coroutine<unknown> {
   if (value === null || typeof value !== 'object') return false;
   const g = value as Record<string | symbol, unknown>;
-  return (
-    typeof g.next === 'function' &&
-    typeof g.throw === 'function' &&
-    typeof g.return === 'function' &&
-    typeof g[Symbol.iterator] === 'function'
-  );
+  try {
+    return (
+      typeof g.next === 'function' &&
+      typeof g.throw === 'function' &&
+      typeof g.return === 'function' &&
+      typeof g[Symbol.iterator] === 'function'
+    );
+  } catch {
+    return false; // a revoked Proxy, or a getter that throws
+  }
 }
 
 /** True for objects with a callable `then` (promises and other thenables). */
 export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false; // a revoked Proxy, or a getter that throws
+  }
 }

@@ -93,7 +93,7 @@ export class AwaitRun<T> {
     this._loop._awaiting = null;
     const fut = this.future;
     fut.removeDoneCallback(this._onDone);
-    if (failed && this._newTask && fut.done() && !fut.cancelled()) fut.exception();
+    if (failed && this._newTask && fut.failed()) fut.exception();
   }
 
   /** The awaited outcome, or the error of a loop stopped before it. */

@@ -21,6 +21,18 @@ export class CancelledError extends Error {
   }
 }
 
+/**
+ * @internal `value instanceof CancelledError` that never throws (`instanceof`
+ * throws on a revoked Proxy, and a thrown value can be one).
+ */
+export function isCancelledError(value: unknown): value is CancelledError {
+  try {
+    return value instanceof CancelledError;
+  } catch {
+    return false;
+  }
+}
+
 /** The Future or Task is in a state that does not allow the operation (asyncio.InvalidStateError). */
 export class InvalidStateError extends Error {
   constructor(message?: string) {

@@ -1,15 +1,23 @@
 /**
  * Future: the result of an operation that completes later.
  *
- * States (asyncio's, and the only legal transitions):
+ * States (asyncio's, with failure a state of its own), and the only legal
+ * transitions:
  *
- *     PENDING --setResult/setException--> FINISHED
- *        \------------cancel()-----------> CANCELLED
+ *     PENDING --setResult------> FINISHED
+ *        |\----setException---> FAILED
+ *        \------cancel()------> CANCELLED
  *
- * FINISHED and CANCELLED are final. On the transition, every done-callback is
- * handed to `loop.callSoon` in registration order; none runs inside
- * `setResult`/`setException`/`cancel` (asyncio's rule: a callback never runs inside the call that completes the Future). A callback added to a
- * done Future is scheduled at once.
+ * FINISHED, FAILED and CANCELLED are final. FAILED is a state rather than
+ * "an exception is set", because JavaScript can throw anything: `throw
+ * null` and `throw undefined` are failures too, carried as they are
+ * (`failed()` tells; `exception()` returns the thrown value, so for those two
+ * it cannot be told from asyncio's "None means success" without `failed()`).
+ *
+ * On the transition, every done-callback is handed to `loop.callSoon` in
+ * registration order; none runs inside `setResult`/`setException`/`cancel`
+ * (asyncio's rule: a callback never runs inside the call that completes the
+ * Future). A callback added to a done Future is scheduled at once.
  *
  * A Future depends only on its loop's `callSoon`, `callExceptionHandler` and
  * `getDebug` ({@link MinimalLoop}), so any loop with those drives it.
@@ -22,10 +30,12 @@
 import { checkOptions, describe } from './validate';
 import { _getEventLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
+import { _trackUnretrieved, _untrackUnretrieved } from './unretrieved';
 
 /** @internal */ export const PENDING = 0;
 /** @internal */ export const CANCELLED = 1;
 /** @internal */ export const FINISHED = 2;
+/** @internal */ export const FAILED = 3;
 
 /** A done-callback: receives the Future that completed. */
 export type DoneCallback<T> = (future: Future<T>) => unknown;
@@ -147,28 +157,40 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `CancelledError` if it was cancelled, and `InvalidStateError` while pending.
    */
   result(): T {
-    if (this._state === FINISHED) {
-      if (this._exception !== undefined) {
-        if (this._logTraceback) this._clearTraceback();
-        throw this._exception;
-      }
-      return this._result as T;
+    const state = this._state;
+    if (state === FINISHED) return this._result as T;
+    if (state === FAILED) {
+      if (this._logTraceback) this._clearTraceback();
+      throw this._exception;
     }
-    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Result is not ready.');
   }
 
   /**
-   * The exception set on the Future, or `null` if it finished with a result.
-   * Throws `CancelledError` if cancelled and `InvalidStateError` while pending.
+   * The value the Future failed with, or `null` if it finished with a
+   * result. Throws `CancelledError` if cancelled and `InvalidStateError`
+   * while pending. A Future that failed with `null` or `undefined` gives
+   * that value back: use `failed()` to tell failure from success.
    */
   exception(): unknown {
-    if (this._state === FINISHED) {
+    const state = this._state;
+    if (state === FINISHED) return null;
+    if (state === FAILED) {
       if (this._logTraceback) this._clearTraceback();
-      return this._exception === undefined ? null : this._exception;
+      return this._exception;
     }
-    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Exception is not set.');
+  }
+
+  /**
+   * True when the Future failed (`setException`, or a coroutine that threw),
+   * whatever value it failed with — `null` and `undefined` included. False
+   * while pending, after a result, and after cancellation.
+   */
+  failed(): boolean {
+    return this._state === FAILED;
   }
 
   /** Marks the Future done with `value` and schedules its callbacks. */
@@ -179,21 +201,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this._scheduleCallbacks();
   }
 
-  /** Marks the Future done with `exception` and schedules its callbacks. */
+  /**
+   * Marks the Future failed with `exception` and schedules its callbacks.
+   * Any value but `undefined` is accepted (`null` too: JavaScript can throw
+   * anything); `undefined` is refused as the likely slip it is. A coroutine
+   * that throws `undefined`, or a promise rejected with it, still fails its
+   * Task or Future with `undefined`.
+   */
   setException(exception: unknown): void {
     if (this._state !== PENDING) throw new InvalidStateError(`invalid state: ${this}`);
-    if (exception === undefined) {
-      throw new TypeError('setException: exception must not be undefined');
-    }
+    if (exception === undefined) throw new TypeError('setException: exception must not be undefined');
+    this._fail(exception);
+  }
+
+  /** @internal The FAILED transition (Task's path too, which forbids setException). */
+  _fail(exception: unknown): void {
     this._exception = exception;
-    this._state = FINISHED;
+    this._state = FAILED;
     this._logTraceback = true;
-    unretrievedRegistry.register(this, {
-      loop: this._loop,
-      message: `${this.constructor.name} exception was never retrieved`,
-      exception,
-      future: this.toString(),
-    }, this);
+    _trackUnretrieved(this, exception);
     this._scheduleCallbacks();
   }
 
@@ -285,10 +311,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return p.then(onFulfilled, onRejected);
   }
 
-  /** @internal The exception was retrieved (or the Future cancelled): no report when collected. */
+  /** @internal The exception was retrieved (or the Future cancelled): no report. */
   _clearTraceback(): void {
     this._logTraceback = false;
-    unretrievedRegistry.unregister(this);
+    _untrackUnretrieved(this);
   }
 
   /** @internal Hands the callbacks to the loop, in order. */
@@ -320,41 +346,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._state === PENDING ? 'pending' : this._state === CANCELLED ? 'cancelled' : 'finished';
   }
 
+  /** @internal True when this Future can complete only through a Node promise (for diagnostics). */
+  _dependsOnPromise(): boolean {
+    return this._fromPromise;
+  }
+
   toString(): string {
     let extra = '';
-    if (this._state === FINISHED) {
-      extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
-    }
+    if (this._state === FINISHED) extra = ` result=${describe(this._result)}`;
+    else if (this._state === FAILED) extra = ` exception=${describe(this._exception)}`;
     return `<Future ${this._stateName()}${extra}>`;
   }
 }
-
-// ---------------------------------------------------------------------------
-// Exceptions never retrieved
-//
-// asyncio logs "Future exception was never retrieved" from Future.__del__.
-// Here a Future is registered with `unretrievedRegistry` when it gets an
-// exception, and unregistered when someone looks at it (`result()`,
-// `exception()`) or cancels it; if it is garbage collected while still
-// registered, the loop's exception handler hears of it — in normal mode too,
-// as in asyncio. Only failed Futures pay for this: `setResult` and the
-// callbacks path do not touch the registry. The record keeps what the report
-// needs (the Future itself is gone by then), never the Future.
-
-interface UnretrievedRecord {
-  loop: MinimalLoop;
-  message: string;
-  exception: unknown;
-  future: string;
-}
-
-const unretrievedRegistry = new FinalizationRegistry<UnretrievedRecord>((rec) => {
-  try {
-    rec.loop.callExceptionHandler({ message: rec.message, exception: rec.exception, future: rec.future });
-  } catch (err) {
-    console.error('aioloop: reporting a never-retrieved exception failed', err);
-  }
-});
 
 /** True for aioloop Futures (and Tasks). */
 export function isFuture(value: unknown): value is Future<unknown> {

@@ -27,7 +27,7 @@
 import { type Coroutine } from './coroutines';
 import { checkInteger, describe } from './validate';
 import { Deque } from './deque';
-import { BrokenBarrierError, CancelledError, InvalidStateError } from './exceptions';
+import { BrokenBarrierError, CancelledError, InvalidStateError, isCancelledError } from './exceptions';
 import type { Future } from './futures';
 import { callBody, checkBody, LoopBound } from './mixins';
 
@@ -231,7 +231,7 @@ export class Condition extends LoopBound {
             yield* this._lock.acquire();
             break;
           } catch (err) {
-            if (!(err instanceof CancelledError)) throw err;
+            if (!(isCancelledError(err))) throw err;
             cancelled = err;
           }
         }

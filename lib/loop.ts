@@ -52,6 +52,8 @@ import {
 import { EventLoopError } from './exceptions';
 import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
+import { safeConsoleError } from './report';
+import { _reportUnretrieved } from './unretrieved';
 import { runHosted } from './hosted';
 import { _createTaskOn, _forgetTasks, allTasks, type Awaitable, type Task } from './tasks';
 import {
@@ -430,6 +432,9 @@ export class Loop implements DrivenLoop {
   close(): void {
     if (this._running) throw new EventLoopError('Cannot close a running event loop');
     if (this._closed) return;
+    // Every failure nobody retrieved is reported now, while the handler is
+    // still set: a program that is one run() call sees them.
+    _reportUnretrieved(this);
     this._closed = true;
     this._core.close();
     _forgetTasks(this);
@@ -585,25 +590,41 @@ export class Loop implements DrivenLoop {
     return this._exceptionHandler;
   }
 
-  /** Writes `context` to `console.error`: the message, the other fields, the exception. */
+  /**
+   * Writes `context` to `console.error`: the message, the other fields, the
+   * exception (with its stack). Survives any value in the context.
+   */
   defaultExceptionHandler(context: ExceptionContext): void {
     if (context === null || typeof context !== 'object') {
       throw new TypeError(`defaultExceptionHandler: context must be an object, got ${describe(context)}`);
     }
-    const message = typeof context.message === 'string' && context.message ? context.message : 'Unhandled exception in event loop';
-    const lines = [message];
-    for (const key of Object.keys(context).sort()) {
-      if (key === 'message' || key === 'exception') continue;
-      lines.push(`${key}: ${describe(context[key])}`);
+    let message = 'Unhandled exception in event loop';
+    const lines: string[] = [];
+    let exception: unknown;
+    let hasException = false;
+    try {
+      if (typeof context.message === 'string' && context.message) message = context.message;
+      for (const key of Object.keys(context).sort()) {
+        if (key === 'message') continue;
+        if (key === 'exception') {
+          exception = context.exception;
+          hasException = exception !== undefined || 'exception' in context;
+          continue;
+        }
+        lines.push(`${key}: ${describe(context[key])}`);
+      }
+    } catch {
+      lines.push('(the rest of the context could not be read)');
     }
-    if ('exception' in context && context.exception !== undefined) {
-      console.error(lines.join('\n'), context.exception);
-    } else {
-      console.error(lines.join('\n'));
-    }
+    if (hasException) safeConsoleError([message, ...lines].join('\n'), exception);
+    else safeConsoleError([message, ...lines].join('\n'));
   }
 
-  /** Hands `context` to the exception handler (or the default one). Never throws. */
+  /**
+   * Hands `context` to the exception handler (or the default one). Never
+   * throws: a handler that throws is itself reported, once, by the default
+   * handler.
+   */
   callExceptionHandler(context: ExceptionContext): void {
     if (context === null || typeof context !== 'object') {
       throw new TypeError(`callExceptionHandler: context must be an object, got ${describe(context)}`);
@@ -613,7 +634,7 @@ export class Loop implements DrivenLoop {
       try {
         this.defaultExceptionHandler(context);
       } catch (err) {
-        console.error('Exception in default exception handler', err);
+        safeConsoleError('Exception in default exception handler', err);
       }
       return;
     }
@@ -623,7 +644,7 @@ export class Loop implements DrivenLoop {
       try {
         this.defaultExceptionHandler({ message: 'Unhandled error in exception handler', exception, context });
       } catch (err) {
-        console.error('Exception in default exception handler', err);
+        safeConsoleError('Exception in default exception handler', err);
       }
     }
   }

@@ -48,11 +48,8 @@ function cancelAllTasks(loop: Loop): { all: Future<void>; report(): void } | nul
 }
 
 function reportUnhandled(loop: Loop, task: Task<unknown>): void {
-  if (task.cancelled()) return;
-  const exception = task.exception();
-  if (exception !== null) {
-    loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception, task });
-  }
+  if (!task.failed()) return;
+  loop.callExceptionHandler({ message: 'unhandled exception during run() shutdown', exception: task.exception(), task });
 }
 
 /**

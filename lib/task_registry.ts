@@ -28,6 +28,8 @@
  */
 import type { MinimalLoop } from './events';
 import { PENDING } from './futures';
+import { _noteWeakRef } from './kept_objects';
+import { safeConsoleError } from './report';
 
 /** What the registry needs of a task (Task has these fields). */
 export interface TrackedTask<T extends object> {
@@ -57,14 +59,14 @@ interface PendingRecord<T extends TrackedTask<T>> {
 
 /** Reports a task collected while pending (debug mode). */
 function reportDestroyedPending<T extends TrackedTask<T>>(rec: PendingRecord<T>): void {
-  rec.registry._weak.get(rec.loop)?.delete(rec.ref);
+  rec.registry._forgetWeak(rec);
   try {
     rec.loop.callExceptionHandler({
       message: 'Task was destroyed but it is pending!',
       task: `<Task pending name='${rec.name}'>`,
     });
   } catch (err) {
-    console.error('aioloop: reporting a destroyed pending task failed', err);
+    safeConsoleError('aioloop: reporting a destroyed pending task failed', err);
   }
 }
 
@@ -76,6 +78,8 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   _live = new WeakMap<object, LiveList<T>>();
   /** @internal Weakly held live tasks per loop (debug mode). */
   _weak = new WeakMap<object, Set<WeakRef<T>>>();
+  /** @internal The report record of every weakly held task. */
+  _records = new Map<WeakRef<T>, PendingRecord<T>>();
   /** @internal One-entry cache of `_live`: most programs run one loop. */
   _lastLoop: object | null = null;
   /** @internal */ _lastList: LiveList<T> | null = null;
@@ -96,15 +100,21 @@ export class TaskRegistry<T extends TrackedTask<T>> {
       this._weak.set(loop, set);
     }
     set.add(ref);
-    this._pending.register(task, { registry: this, loop, ref, name: task.getName() }, task);
+    _noteWeakRef();
+    const rec: PendingRecord<T> = { registry: this, loop, ref, name: task.getName() };
+    this._records.set(ref, rec);
+    this._pending.register(task, rec, rec);
   }
 
   /** The task finished: forget it (and cancel its debug report). */
   remove(task: T): void {
     const ref = task._weakRef;
     if (ref !== null) {
-      this._weak.get(task._loop)?.delete(ref);
-      this._pending.unregister(task);
+      const rec = this._records.get(ref);
+      if (rec !== undefined) {
+        this._forgetWeak(rec);
+        this._pending.unregister(rec);
+      }
       return;
     }
     this._unlink(task);
@@ -112,7 +122,28 @@ export class TaskRegistry<T extends TrackedTask<T>> {
 
   /** No "destroyed while pending" report for `task` (its fate is reported elsewhere). */
   silence(task: T): void {
-    if (task._weakRef !== null) this._pending.unregister(task);
+    if (task._weakRef === null) return;
+    const rec = this._records.get(task._weakRef);
+    if (rec !== undefined) this._pending.unregister(rec);
+  }
+
+  /**
+   * Reports the weakly held tasks the collector took while they were
+   * pending, without waiting for the FinalizationRegistry (a blocking run:
+   * see lib/kept_objects.ts).
+   */
+  sweep(): void {
+    for (const [ref, rec] of this._records) {
+      if (ref.deref() !== undefined) continue;
+      this._pending.unregister(rec);
+      reportDestroyedPending(rec);
+    }
+  }
+
+  /** @internal */
+  _forgetWeak(rec: PendingRecord<T>): void {
+    this._weak.get(rec.loop)?.delete(rec.ref);
+    this._records.delete(rec.ref);
   }
 
   /** The tasks of `loop` that are not done, oldest first. */
@@ -138,6 +169,8 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   /** Forgets every task of a closed loop (it holds no references). */
   forget(loop: object): void {
     this._live.delete(loop);
+    const weak = this._weak.get(loop);
+    if (weak !== undefined) for (const ref of weak) this._records.delete(ref);
     this._weak.delete(loop);
     if (this._lastLoop === loop) {
       this._lastLoop = null;

@@ -26,7 +26,7 @@
 import { isCoroutine, type Coroutine } from './coroutines';
 import { checkOptions, checkString, describe } from './validate';
 import { _requireRunningLoop, type AbstractLoop } from './events';
-import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
+import { CancelledError, EventLoopError, InvalidStateError, isCancelledError } from './exceptions';
 import { Future } from './futures';
 import { callBody, checkBody } from './mixins';
 import { _createTaskOn, currentTask, Task } from './tasks';
@@ -97,7 +97,7 @@ export class TaskGroup {
    */
   *_exit(failed: boolean, error: unknown): Coroutine<void> {
     this._exiting = true;
-    let propagateCancellation: CancelledError | null = failed && error instanceof CancelledError ? error : null;
+    let propagateCancellation: CancelledError | null = failed && isCancelledError(error) ? error : null;
     if (this._parentCancelRequested) {
       // We cancelled the parent ourselves: take that back. If no other
       // cancellation is pending, do not propagate the CancelledError.
@@ -114,7 +114,7 @@ export class TaskGroup {
       try {
         yield* this._onCompletedFut;
       } catch (err) {
-        if (!(err instanceof CancelledError)) throw err;
+        if (!(isCancelledError(err))) throw err;
         if (!this._aborting) {
           // The parent task is cancelled while the children still run.
           propagateCancellation = err;
@@ -126,7 +126,7 @@ export class TaskGroup {
     this._exited = true;
     // Errors have priority over a cancellation.
     if (propagateCancellation !== null && this._errors.length === 0) throw propagateCancellation;
-    if (failed && !(error instanceof CancelledError)) this._errors.push(error);
+    if (failed && !(isCancelledError(error))) this._errors.push(error);
     if (this._errors.length > 0) {
       const errors = this._errors;
       this._errors = [];
@@ -147,9 +147,8 @@ export class TaskGroup {
     if (this._onCompletedFut !== null && this._tasks.size === 0 && !this._onCompletedFut.done()) {
       this._onCompletedFut.setResult(true);
     }
-    if (task.cancelled()) return;
+    if (!task.failed()) return;
     const exc = task.exception();
-    if (exc === null) return;
     this._errors.push(exc);
     const parent = this._parentTask!;
     if (parent.done()) {

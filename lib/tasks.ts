@@ -38,8 +38,9 @@
  */
 import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
 import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
-import { CancelledError, EventLoopError, InvalidStateError } from './exceptions';
-import { checkLoop, FINISHED, Future, PENDING } from './futures';
+import { CancelledError, EventLoopError, InvalidStateError, isCancelledError } from './exceptions';
+import { checkLoop, FAILED, FINISHED, Future, PENDING } from './futures';
+import { _addSweeper } from './kept_objects';
 import { TaskRegistry, type LiveList } from './task_registry';
 import { checkBoolean, checkOptions, checkString, describe } from './validate';
 
@@ -60,6 +61,7 @@ let taskCounter = 0;
 
 /** Every Task's registration: live tasks per loop, the current task. */
 const registry = new TaskRegistry<Task<unknown>>();
+_addSweeper(() => registry.sweep());
 
 /**
  * @internal A loop timer a task can park on instead of a Future: sleep's
@@ -78,8 +80,27 @@ export abstract class TimerWait {
 // Shared by every task: Task.setResult/setException are forbidden publicly,
 // the task completes itself through Future's methods.
 const futureSetResult = Future.prototype.setResult;
-const futureSetException = Future.prototype.setException;
 const futureCancel = Future.prototype.cancel;
+
+// What a step's yielded value is.
+const BAD_YIELD = 0;
+const TIMER_YIELD = 1;
+const FUTURE_YIELD = 2;
+
+/** `Task got bad yield: ...`, saying what the coroutine most likely meant. */
+function badYieldMessage(task: Task<unknown>, yielded: unknown): string {
+  const head = `Task got bad yield: ${describe(yielded)} (in ${task})`;
+  if (isCoroutine(yielded)) {
+    return `${head}: a generator object was yielded; use \`yield* gen()\` (with the star) to await a coroutine`;
+  }
+  if (isPromiseLike(yielded)) {
+    return (
+      `${head}: a promise cannot be yielded; wrap it with ensureFuture(promise) and \`yield*\` that, ` +
+      "in hosted mode (runAsync, loop.runUntilCompleteAsync) where Node's event loop can settle it"
+    );
+  }
+  return `${head}: a coroutine may yield only a Future (\`yield* fut\`) or nothing (a bare \`yield\`)`;
+}
 
 /**
  * The scheduled steps of every task: shared functions that take the task as
@@ -213,7 +234,7 @@ export class Task<T = unknown> extends Future<T> {
       throw new InvalidStateError(`_step(): already done: ${this}`);
     }
     if (this._mustCancel) {
-      if (!(hasError && value instanceof CancelledError)) {
+      if (!(hasError && isCancelledError(value))) {
         value = this._makeCancelledError();
         hasError = true;
       }
@@ -237,11 +258,12 @@ export class Task<T = unknown> extends Future<T> {
     try {
       r = hasError ? this._coro.throw(value) : this._coro.next(value);
     } catch (err) {
-      if (err instanceof CancelledError) {
+      // Whatever was thrown is carried as it is: null, undefined, a revoked Proxy.
+      if (isCancelledError(err)) {
         this._cancelledExc = err;
         futureCancel.call(this, err.message === '' ? this._cancelMessage : err.message);
       } else {
-        futureSetException.call(this, err === undefined ? new TypeError('coroutine threw undefined') : err);
+        this._fail(err);
       }
       registry.remove(this as Task<unknown>);
       return;
@@ -261,13 +283,17 @@ export class Task<T = unknown> extends Future<T> {
     if (yielded === undefined) {
       // A bare `yield` gives the loop one turn.
       this._scheduleStep();
-    } else if (yielded instanceof TimerWait) {
-      this._parkOnTimer(yielded);
-    } else if (yielded instanceof Future) {
-      this._parkOnFuture(yielded);
-    } else {
-      this._scheduleThrow(new TypeError(`Task got bad yield: ${describe(yielded)}`));
+      return;
     }
+    let kind = BAD_YIELD;
+    try {
+      kind = yielded instanceof TimerWait ? TIMER_YIELD : yielded instanceof Future ? FUTURE_YIELD : BAD_YIELD;
+    } catch {
+      // instanceof throws on a revoked Proxy: a bad yield like any other.
+    }
+    if (kind === TIMER_YIELD) this._parkOnTimer(yielded as TimerWait);
+    else if (kind === FUTURE_YIELD) this._parkOnFuture(yielded as Future<unknown>);
+    else this._scheduleThrow(new TypeError(badYieldMessage(this as Task<unknown>, yielded)));
   }
 
   /** @internal Parks on a pending Future: its completion steps this task. */
@@ -348,7 +374,9 @@ export class Task<T = unknown> extends Future<T> {
   override toString(): string {
     let extra = '';
     if (this._state === FINISHED) {
-      extra = this._exception !== undefined ? ` exception=${describe(this._exception)}` : ` result=${describe(this._result)}`;
+      extra = ` result=${describe(this._result)}`;
+    } else if (this._state === FAILED) {
+      extra = ` exception=${describe(this._exception)}`;
     } else if (this._state === PENDING && this._waiter !== null) {
       const w = this._waiter;
       extra = w instanceof TimerWait ? ` wait_for=<sleep until ${w._deadline()}>` : ` wait_for=${w}`;
@@ -451,7 +479,7 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
         if (fut._state === PENDING && !closed()) fut.setResult(value);
       },
       (err) => {
-        if (fut._state === PENDING && !closed()) fut.setException(err === undefined ? new Error('promise rejected with undefined') : err);
+        if (fut._state === PENDING && !closed()) fut._fail(err);
       },
     );
     return fut;

@@ -22,7 +22,7 @@
 import { type Coroutine } from './coroutines';
 import { checkNumberOrNull } from './validate';
 import { _requireRunningLoop, type Handle } from './events';
-import { CancelledError, EventLoopError, InvalidStateError, TimeoutError } from './exceptions';
+import { CancelledError, EventLoopError, InvalidStateError, TimeoutError, isCancelledError } from './exceptions';
 import { callBody, checkBody } from './mixins';
 import { currentTask, type Task } from './tasks';
 
@@ -120,7 +120,7 @@ export class Timeout {
       this._state = EXPIRED;
       // Our cancel() is taken back; if no other cancellation is pending, the
       // CancelledError the block ends with is ours and becomes TimeoutError.
-      if (this._task!.uncancel() <= this._cancelling && failed && error instanceof CancelledError) {
+      if (this._task!.uncancel() <= this._cancelling && failed && isCancelledError(error)) {
         const te = new TimeoutError('the timeout expired');
         (te as { cause?: unknown }).cause = error;
         return { error: te };

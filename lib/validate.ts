@@ -10,8 +10,17 @@
  * to throw.
  */
 
-/** A short, safe description of any value for error messages. */
+/** A short, safe description of any value for error messages; never throws. */
 export function describe(value: unknown): string {
+  try {
+    return describeUnsafe(value);
+  } catch {
+    // A revoked Proxy (Array.isArray throws on one) or a hostile object.
+    return typeof value === 'function' ? 'a function' : 'an object';
+  }
+}
+
+function describeUnsafe(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'undefined':
@@ -20,14 +29,19 @@ export function describe(value: unknown): string {
       return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
     case 'number':
     case 'boolean':
-    case 'bigint':
       return String(value);
+    case 'bigint':
+      return `${value}n`;
     case 'symbol':
       return value.toString();
     case 'function':
       return `function ${value.name || '(anonymous)'}`;
     default: {
       if (Array.isArray(value)) return `an Array(${value.length})`;
+      // Boxed primitives say what they are: `new Number(1)` is not `1`.
+      if (value instanceof Number) return `a Number object (${Number.prototype.valueOf.call(value)})`;
+      if (value instanceof String) return `a String object (${JSON.stringify(String.prototype.valueOf.call(value))})`;
+      if (value instanceof Boolean) return `a Boolean object (${Boolean.prototype.valueOf.call(value)})`;
       try {
         const s = (value as { toString(): string }).toString();
         if (typeof s === 'string' && s !== '[object Object]') return s;
@@ -35,7 +49,7 @@ export function describe(value: unknown): string {
         // fall through
       }
       const ctor = (value as { constructor?: { name?: string } }).constructor;
-      return ctor && ctor.name ? `a ${ctor.name}` : 'an object';
+      return ctor && typeof ctor.name === 'string' && ctor.name ? `a ${ctor.name}` : 'an object';
     }
   }
 }
