@@ -12,6 +12,11 @@ benchmarks/worker.js, and reads the one JSON line it prints:
     out  {"workload", "subject", "n", "value": <ops/s or bytes>, "seconds"?, "note"?}
     or   {"error": ...} and exit code 1 on any failure.
 
+Of the shapes-users-have rows (W10-W13, W4r) only W4r is here: W10 and W11
+need a virtual clock (or sub-millisecond timers), W12 is Node-hosted, and
+W13's 10,000 asyncio loops would need 30,000 file descriptors. `--probe`
+lists the workloads this script has, so run.js asks it for no other.
+
 W9 cannot use a virtual clock here (asyncio has none): the random delays are
 real sleeps, scaled down by W9_SCALE so the run measures the loop and not the
 waiting. The memory workloads (W8) measure RSS growth in the fresh process.
