@@ -109,9 +109,11 @@ function sig(x) {
   return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
-/** " · p99 late 3.2 ms" for a row measured beside a Node interval (W12), else "". */
-function lagText(r) {
-  return typeof r.lagP99Ms === 'number' ? `p99 late ${sig(r.lagP99Ms)} ms` : '';
+/** "p99 late 3.2 ms, 0.85× blocking" for a row measured beside a Node interval (W12), else "". */
+function lagText(r, withBlocking = true) {
+  if (typeof r.lagP99Ms !== 'number') return '';
+  const vs = withBlocking && typeof r.hostedVsBlocking === 'number' ? `, ${formatRatio(r.hostedVsBlocking)} blocking` : '';
+  return `p99 late ${sig(r.lagP99Ms)} ms${vs}`;
 }
 
 /** "12.3 M/s" or "104 B". */
@@ -281,7 +283,7 @@ function renderSvg(data) {
             body.push(`<line x1="${a.toFixed(1)}" x2="${a.toFixed(1)}" y1="${cy - 3}" y2="${cy + 3}" stroke="#212529" stroke-width="1"/>`);
             body.push(`<line x1="${b.toFixed(1)}" x2="${b.toFixed(1)}" y1="${cy - 3}" y2="${cy + 3}" stroke="#212529" stroke-width="1"/>`);
           }
-          const rt = (r.subject === 'native' ? '' : ` (${formatRatio(ratio(r, native))})`) + (lagText(r) ? ` · ${lagText(r)}` : '');
+          const rt = (r.subject === 'native' ? '' : ` (${formatRatio(ratio(r, native))})`) + (lagText(r) ? ` · ${lagText(r, false)}` : '');
           const label = (panel.unit === 'bytes' ? `${sig(r.median)} B` : si(r.median)) + rt;
           const lx = Math.max(sx(r.median), r.max !== null ? sx(r.max) : 0) + 5;
           body.push(`<text x="${lx.toFixed(1)}" y="${cy + 4}" font-size="11" fill="#212529">${esc(label)}</text>`);

@@ -102,7 +102,7 @@ describe('benchmark report', () => {
 
   it("shows W12's interval lateness beside the throughput", () => {
     const md = report.markdownTable(SAMPLE);
-    expect(md).toContain('| W12-chain hosted chain | **10.0 M** (p99 late 4.25 ms) |');
+    expect(md).toContain('| W12-chain hosted chain | **10.0 M** (p99 late 4.25 ms, 0.80× blocking) |');
     expect(md).toContain('20.0 M (2.00×, p99 late 250 ms)');
     const table = report.consoleTable(SAMPLE);
     expect(table).toMatch(/native .* 4\.25 ms +0\.80×/);
