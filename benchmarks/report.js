@@ -22,6 +22,7 @@ const SUBJECT_ORDER = [
   'setTimeout',
   'promise',
   'async-await',
+  'fake-timers',
   'asyncio',
   'uvloop',
   'floor-array',
@@ -36,6 +37,7 @@ const COLORS = {
   setTimeout: '#66a80f',
   promise: '#0ca678',
   'async-await': '#099268',
+  'fake-timers': '#f08c00',
   asyncio: '#7048e8',
   uvloop: '#ae3ec9',
   'floor-array': '#868e96',
@@ -54,9 +56,24 @@ const TITLES = {
   W8: 'memory / timer',
   'W8-soon': 'memory / callSoon',
   W9: 'sim',
+  W11: 'M/M/1',
+  W4r: 'cancel, spread',
+  'W12-chain': 'hosted chain',
+  'W12-switch': 'hosted switch',
+  W13: 'memory / loop',
 };
+/** W10's rows: one per clock and chain count. */
+const W10_CHAINS = [1, 10, 100, 10000];
+for (const clock of ['virtual', 'monotonic']) {
+  for (const k of W10_CHAINS) TITLES[`W10-${clock}-${k}`] = `chains ×${k.toLocaleString('en-US')}`;
+}
 
-const WORKLOAD_ORDER = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W8-soon', 'W9'];
+const WORKLOAD_ORDER = [
+  'W1', 'W2', 'W3', 'W4', 'W4r', 'W5', 'W6', 'W7', 'W8', 'W8-soon', 'W13', 'W9',
+  ...W10_CHAINS.map((k) => `W10-virtual-${k}`),
+  ...W10_CHAINS.map((k) => `W10-monotonic-${k}`),
+  'W11', 'W12-chain', 'W12-switch',
+];
 
 function bySubject(a, b) {
   return rank(SUBJECT_ORDER, a.subject) - rank(SUBJECT_ORDER, b.subject);
@@ -90,6 +107,13 @@ function decade(e) {
 function sig(x) {
   const a = Math.abs(x);
   return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : x.toFixed(2);
+}
+
+/** "p99 late 3.2 ms, 0.85× blocking" for a row measured beside a Node interval (W12), else "". */
+function lagText(r, withBlocking = true) {
+  if (typeof r.lagP99Ms !== 'number') return '';
+  const vs = withBlocking && typeof r.hostedVsBlocking === 'number' ? `, ${formatRatio(r.hostedVsBlocking)} blocking` : '';
+  return `p99 late ${sig(r.lagP99Ms)} ms${vs}`;
 }
 
 /** "12.3 M/s" or "104 B". */
@@ -127,14 +151,21 @@ function consoleTable(data, describeWorkload = () => '') {
     const unit = g.rows[0].unit;
     const native = g.rows.find((r) => r.subject === 'native');
     const better = unit === 'bytes' ? 'bytes per item, lower is better' : 'ops/s, higher is better';
+    // W12: the interval's p99 lateness, and the hosted run against the blocking one.
+    const lag = g.rows.some((r) => typeof r.lagP99Ms === 'number');
     lines.push('');
     lines.push(`${g.id} ${TITLES[g.id] || ''} — ${describeWorkload(g.id)} (${better})`);
-    lines.push(`  ${'subject'.padEnd(16)}${'median'.padStart(13)}${'min'.padStart(13)}${'max'.padStart(13)}${'/native'.padStart(9)}  runs  note`);
+    const lagHead = lag ? `${'p99 late'.padStart(10)}${'/blocking'.padStart(10)}` : '';
+    lines.push(`  ${'subject'.padEnd(16)}${'median'.padStart(13)}${'min'.padStart(13)}${'max'.padStart(13)}${'/native'.padStart(9)}${lagHead}  runs  note`);
     for (const r of g.rows) {
       const f = (v) => (unit === 'bytes' ? formatValue(v, unit) : v === null ? '—' : `${si(v)}/s`);
+      const lagCells = lag
+        ? `${(typeof r.lagP99Ms === 'number' ? `${sig(r.lagP99Ms)} ms` : '—').padStart(10)}` +
+          `${(typeof r.hostedVsBlocking === 'number' ? formatRatio(r.hostedVsBlocking) : '—').padStart(10)}`
+        : '';
       lines.push(
         `  ${r.subject.padEnd(16)}${f(r.median).padStart(13)}${f(r.min).padStart(13)}${f(r.max).padStart(13)}` +
-          `${formatRatio(ratio(r, native)).padStart(9)}  ${String(r.runs).padStart(4)}  ${r.note || ''}`,
+          `${formatRatio(ratio(r, native)).padStart(9)}${lagCells}  ${String(r.runs).padStart(4)}  ${r.note || ''}`,
       );
     }
   }
@@ -158,7 +189,8 @@ function markdownTable(data, only = SUBJECT_ORDER) {
       if (!r) return '';
       if (r.median === null) return r.note && r.note.startsWith('failed') ? 'failed' : 'skipped';
       const v = r.unit === 'bytes' ? `${sig(r.median)} B` : si(r.median);
-      return s === 'native' ? `**${v}**` : `${v} (${formatRatio(ratio(r, native))})`;
+      const lag = lagText(r) ? `, ${lagText(r)}` : '';
+      return s === 'native' ? `**${v}**${lag ? ` (${lag.slice(2)})` : ''}` : `${v} (${formatRatio(ratio(r, native))}${lag})`;
     });
     out.push(`| ${g.id} ${TITLES[g.id] || ''} | ${cells.join(' | ')} |`);
   }
@@ -198,7 +230,7 @@ function renderSvg(data) {
   const all = groups(data.results);
   const panels = [
     { unit: 'ops/s', heading: 'throughput (ops/s, log scale, higher is better)', gs: all.filter((g) => g.rows[0].unit !== 'bytes') },
-    { unit: 'bytes', heading: 'memory (bytes per pending item, log scale, lower is better)', gs: all.filter((g) => g.rows[0].unit === 'bytes') },
+    { unit: 'bytes', heading: 'memory (bytes per pending item; W13: per idle loop; log scale, lower is better)', gs: all.filter((g) => g.rows[0].unit === 'bytes') },
   ].filter((p) => p.gs.length > 0);
 
   let footnote = false;
@@ -251,7 +283,7 @@ function renderSvg(data) {
             body.push(`<line x1="${a.toFixed(1)}" x2="${a.toFixed(1)}" y1="${cy - 3}" y2="${cy + 3}" stroke="#212529" stroke-width="1"/>`);
             body.push(`<line x1="${b.toFixed(1)}" x2="${b.toFixed(1)}" y1="${cy - 3}" y2="${cy + 3}" stroke="#212529" stroke-width="1"/>`);
           }
-          const rt = r.subject === 'native' ? '' : ` (${formatRatio(ratio(r, native))})`;
+          const rt = (r.subject === 'native' ? '' : ` (${formatRatio(ratio(r, native))})`) + (lagText(r) ? ` · ${lagText(r, false)}` : '');
           const label = (panel.unit === 'bytes' ? `${sig(r.median)} B` : si(r.median)) + rt;
           const lx = Math.max(sx(r.median), r.max !== null ? sx(r.max) : 0) + 5;
           body.push(`<text x="${lx.toFixed(1)}" y="${cy + 4}" font-size="11" fill="#212529">${esc(label)}</text>`);
@@ -274,7 +306,8 @@ function renderSvg(data) {
   const foot = [
     'Ratios in parentheses are to native (ops/s: above 1 is faster than native; bytes: above 1 uses more memory).',
     footnote ? '† the shape differs from the workload as written (real clock, smaller size, stand-in, ...): see the note in latest.json.' : null,
-    panels.some((p) => p.unit === 'bytes') ? 'Memory: V8 heap + malloc growth after full GCs for Node subjects; RSS growth in a fresh process for Python.' : null,
+    panels.some((p) => p.unit === 'bytes') ? 'Memory: V8 heap + malloc growth after full GCs for Node subjects (W13: RSS growth); RSS growth in a fresh process for Python.' : null,
+    all.some((g) => g.rows.some((r) => typeof r.lagP99Ms === 'number')) ? 'W12: "p99 late" is how late a Node setInterval(1 ms) beside the run fired (99th percentile).' : null,
   ].filter(Boolean);
   for (const f of foot) {
     y += 15;
@@ -291,7 +324,7 @@ function renderSvg(data) {
   );
 }
 
-module.exports = { consoleTable, markdownTable, renderSvg, formatValue, formatRatio, si, SUBJECT_ORDER, TITLES };
+module.exports = { consoleTable, markdownTable, renderSvg, formatValue, formatRatio, si, SUBJECT_ORDER, TITLES, WORKLOAD_ORDER };
 
 if (require.main === module) {
   const file = path.resolve(process.argv[2] || path.join(__dirname, 'results', 'latest.json'));
@@ -299,6 +332,6 @@ if (require.main === module) {
   const svg = file.replace(/\.json$/, '') + '.svg';
   fs.writeFileSync(svg, renderSvg(data));
   process.stdout.write(markdownTable(data, ['native', 'js', 'floor-array', 'floor-generator']) + '\n\n');
-  process.stdout.write(markdownTable(data, ['native', 'setImmediate', 'queueMicrotask', 'setTimeout', 'promise', 'async-await', 'asyncio', 'uvloop']) + '\n');
+  process.stdout.write(markdownTable(data, ['native', 'setImmediate', 'queueMicrotask', 'setTimeout', 'promise', 'async-await', 'fake-timers', 'asyncio', 'uvloop']) + '\n');
   process.stderr.write(`wrote ${path.relative(process.cwd(), svg)}\n`);
 }

@@ -7,7 +7,9 @@
  *
  *   npm run bench                         full sizes, 5 timed runs each
  *   npm run bench -- --quick              1/10 sizes, 3 runs (CI smoke, < 2 min)
- *   npm run bench -- --only W3,W5         some workloads (W8 = both memory workloads)
+ *   npm run bench -- --only W3,W5         some workloads (an id also picks its family:
+ *                                         W8 = W8 + W8-soon, W10 = the eight W10-* rows,
+ *                                         W12 = W12-chain + W12-switch)
  *   npm run bench -- --subjects native,js some subjects
  *   npm run bench -- --runs 7 --out /tmp/x.json
  *
@@ -67,9 +69,10 @@ const INSTALL_HINT =
 const USAGE = `usage: npm run bench -- [--quick] [--only W1,W3,...] [--subjects native,js,...] [--runs k] [--out file.json]
 
   --quick        sizes / ${QUICK_DIVISOR}, ${QUICK_RUNS} timed runs (a smoke test; under two minutes)
-  --only         workloads to run: W1..W9 (W8 means both memory workloads, W8 and W8-soon)
+  --only         workloads to run: W1..W13, W4r (an id picks its family too: W8 = W8, W8-soon;
+                 W10 = W10-virtual-1 .. W10-monotonic-10000; W12 = W12-chain, W12-switch)
   --subjects     native, js, setImmediate, queueMicrotask, setTimeout, promise, async-await,
-                 floor-array, floor-generator, asyncio, uvloop
+                 fake-timers, floor-array, floor-generator, asyncio, uvloop
   --runs         timed runs per figure (default ${FULL_RUNS}, --quick ${QUICK_RUNS})
   --out          where to write the JSON (the SVG goes beside it)
   AIOLOOP_BENCH_PYTHON=/path/to/python3 picks the interpreter for asyncio/uvloop
@@ -153,11 +156,13 @@ function probePython() {
     }
   }
   const withUv = found.find((f) => f.uvloop);
-  if (withUv) return { exe: withUv.exe, python: withUv.python, uvloop: withUv.uvloop, uvloopSkip: null, asyncioSkip: null };
+  // The workloads asyncio_bench.py has (an older script without the list has W1..W9).
+  const workloadsOf = (f) => new Set(f.workloads || ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8', 'W8-soon', 'W9']);
+  if (withUv) return { exe: withUv.exe, python: withUv.python, uvloop: withUv.uvloop, uvloopSkip: null, asyncioSkip: null, workloads: workloadsOf(withUv) };
   const any = found[0];
   const why = `no python3 here can import uvloop (${problems.join('; ') || 'none found'}); ${INSTALL_HINT}`;
-  if (any) return { exe: any.exe, python: any.python, uvloop: null, uvloopSkip: why, asyncioSkip: null };
-  return { exe: null, python: null, uvloop: null, uvloopSkip: why, asyncioSkip: `no python3 found (${problems.join('; ')})` };
+  if (any) return { exe: any.exe, python: any.python, uvloop: null, uvloopSkip: why, asyncioSkip: null, workloads: workloadsOf(any) };
+  return { exe: null, python: null, uvloop: null, uvloopSkip: why, asyncioSkip: `no python3 found (${problems.join('; ')})`, workloads: null };
 }
 
 // ---------------------------------------------------------------------------
@@ -248,6 +253,16 @@ function fmt(value, unit, si) {
   return unit === 'bytes' ? `${value.toFixed(1)} B` : `${si(value)}/s`;
 }
 
+/** Figures a subject may report beside its value (W12); each row gets their median. */
+const EXTRA_FIELDS = ['lagP99Ms', 'hostedVsBlocking'];
+
+/** Workloads named by `--only`: an id, or a family (W8: W8 and W8-soon; W10: every W10-*). */
+function selectWorkloads(all, only) {
+  const bad = only.filter((id) => !all.some((w) => w.id === id || w.id.startsWith(`${id}-`)));
+  if (bad.length) throw new UsageError(`unknown workload(s) ${bad.join(', ')}; known: ${all.map((w) => w.id).join(', ')}`);
+  return all.filter((w) => only.some((id) => w.id === id || w.id.startsWith(`${id}-`)));
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   ensureBuilt();
@@ -261,14 +276,7 @@ async function main() {
     const bad = opts.subjects.filter((s) => !allSubjects.includes(s));
     if (bad.length) throw new UsageError(`unknown subject(s) ${bad.join(', ')}; known: ${allSubjects.join(', ')}`);
   }
-  let workloads = WORKLOADS;
-  if (opts.only) {
-    const ids = new Set(WORKLOADS.map((w) => w.id));
-    const bad = opts.only.filter((id) => !ids.has(id));
-    if (bad.length) throw new UsageError(`unknown workload(s) ${bad.join(', ')}; known: W1..W9, W8-soon`);
-    const want = new Set(opts.only.flatMap((id) => (id === 'W8' ? ['W8', 'W8-soon'] : [id])));
-    workloads = WORKLOADS.filter((w) => want.has(w.id));
-  }
+  const workloads = opts.only ? selectWorkloads(WORKLOADS, opts.only) : WORKLOADS;
   const wantSubject = (s) => !opts.subjects || opts.subjects.includes(s);
 
   if (workloads.some((w) => w.unit === 'bytes')) {
@@ -300,12 +308,13 @@ async function main() {
 
   for (let wi = 0; wi < workloads.length; wi++) {
     const w = workloads[wi];
-    const n = opts.quick ? w.size / QUICK_DIVISOR : w.size;
+    const n = opts.quick ? w.quickSize ?? w.size / QUICK_DIVISOR : w.size;
     const tag = `[${wi + 1}/${workloads.length} ${w.id} ${w.title}]`;
     const subjects = [];
     for (const s of allSubjects) {
       if (!wantSubject(s)) continue;
       if (PYTHON_SUBJECTS.includes(s)) {
+        if (py.workloads && !py.workloads.has(w.id)) continue;
         const skip = s === 'uvloop' ? py.uvloopSkip || py.asyncioSkip : py.asyncioSkip;
         subjects.push({ name: s, python: true, skip });
       } else if (typeof (JS_SUBJECTS[s] || {})[w.id] === 'function') {
@@ -320,6 +329,7 @@ async function main() {
     const live = subjects.filter((s) => !s.skip);
     for (const s of live) {
       s.samples = [];
+      s.extras = {};
       s.error = null;
     }
     const timeout = RUN_TIMEOUT_MS[mode];
@@ -332,10 +342,12 @@ async function main() {
           const res = await child.next(START_TIMEOUT_MS + timeout);
           if (!(typeof res.value === 'number' && Number.isFinite(res.value))) throw new Error(`${w.id} ${s.name}: no figure in ${JSON.stringify(res)}`);
           s.samples.push(res.value);
+          for (const k of EXTRA_FIELDS) if (typeof res[k] === 'number') (s.extras[k] ||= []).push(res[k]);
           s.n = res.n;
           if (res.note) s.note = res.note;
           const elapsed = ((Date.now() - t0) / 1000).toFixed(0);
-          console.log(`${tag} run ${r + 1}/${runs} ${s.name.padEnd(15)} ${fmt(res.value, w.unit, report.si).padStart(12)}   [${elapsed} s]`);
+          const lag = typeof res.lagP99Ms === 'number' ? `  interval p99 late ${res.lagP99Ms.toFixed(1)} ms` : '';
+          console.log(`${tag} run ${r + 1}/${runs} ${s.name.padEnd(15)} ${fmt(res.value, w.unit, report.si).padStart(12)}${lag}   [${elapsed} s]`);
         } catch (err) {
           s.error = err;
         } finally {
@@ -358,6 +370,7 @@ async function main() {
         if (s.n !== undefined && s.n !== n) notes.push(`n = ${s.n}`);
         if (s.note) notes.push(s.note);
         Object.assign(row, { median: median(s.samples), min: Math.min(...s.samples), max: Math.max(...s.samples), runs: s.samples.length });
+        for (const k of EXTRA_FIELDS) if (s.extras[k] && s.extras[k].length === s.samples.length) row[k] = median(s.extras[k]);
         if (notes.length > 0) row.note = notes.join('; ');
       }
       results.push(row);

@@ -13,7 +13,8 @@
  *
  * `n` defaults to the workload's full size. Prints one JSON line, the same
  * shape asyncio_bench.py prints:
- *   {"workload", "subject", "n": <size really used>, "value": <ops/s or bytes>, "seconds"?, "note"?}
+ *   {"workload", "subject", "n": <size really used>, "value": <ops/s or bytes>, "seconds"?,
+ *    "lagP99Ms"?, "hostedVsBlocking"?, "note"?}
  * or {"error": s} with exit code 1 if the subject throws (its own correctness
  * check included). The memory workloads (W8) measure once, with no warm-up.
  * Every run starts after a full GC so the warm-up's garbage is not collected
@@ -22,6 +23,9 @@
 const argv = process.argv.slice(2);
 const flags = argv.filter((a) => a.startsWith('--'));
 const [workloadId, subject, nArg] = argv.filter((a) => !a.startsWith('--'));
+
+/** Figures a subject may give beside its duration (W12); run.js puts their medians on the row. */
+const EXTRA_FIELDS = ['lagP99Ms', 'hostedVsBlocking'];
 
 function fail(message) {
   process.stdout.write(JSON.stringify({ error: message }) + '\n');
@@ -57,8 +61,10 @@ async function measure(size) {
   }
   const r = await fn(size);
   if (workload.unit === 'bytes') return { value: r.bytes, note: r.note };
-  if (!(typeof r === 'number' && r > 0)) throw new Error(`${subject} ${workloadId} returned ${r}, not a duration`);
-  return { value: size / r, seconds: r };
+  // A duration, or { seconds, note?, lagP99Ms?, hostedVsBlocking? } (shapes.js).
+  const { seconds, ...extra } = typeof r === 'number' ? { seconds: r } : r || {};
+  if (!(typeof seconds === 'number' && seconds > 0)) throw new Error(`${subject} ${workloadId} returned ${JSON.stringify(r)}, not a duration`);
+  return { value: size / seconds, seconds, ...extra };
 }
 
 async function main() {
@@ -68,7 +74,9 @@ async function main() {
   if (flags.includes('--mark')) process.stdout.write('--- measured run\n');
   const r = await measure(n);
   const note = [r.note, fn.note].filter(Boolean).join('; ') || undefined;
-  process.stdout.write(JSON.stringify({ workload: workloadId, subject, n, value: r.value, seconds: r.seconds, note }) + '\n');
+  const extra = {};
+  for (const k of EXTRA_FIELDS) if (typeof r[k] === 'number') extra[k] = r[k];
+  process.stdout.write(JSON.stringify({ workload: workloadId, subject, n, value: r.value, seconds: r.seconds, ...extra, note }) + '\n');
   process.exit(0);
 }
 

@@ -12,7 +12,9 @@
  * cannot do the full one in reasonable time) and a `note`.
  *
  * The Python peers (asyncio, uvloop) live in asyncio_bench.py with the same
- * shapes; run.js knows which subjects each workload has from `SUBJECTS_OF`.
+ * shapes; run.js asks it (`--probe`) which workloads it has. The workloads
+ * added for the shapes users have (W10–W13, W4r) and the fake-timers subject
+ * are in shapes.js.
  */
 const path = require('node:path');
 
@@ -861,5 +863,8 @@ for (const id of ['W7']) {
     JS_SUBJECTS.js[id].note = GATHER_NOTE;
   }
 }
+
+// W10–W13, W4r and the fake-timers subject: the shapes users have (shapes.js).
+require('./shapes').install({ WORKLOADS, JS_SUBJECTS, aioloop, randoms, check, makeLoop, countdown, now, settle });
 
 module.exports = { WORKLOADS, JS_SUBJECTS, randoms };

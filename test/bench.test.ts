@@ -17,6 +17,8 @@ interface Row {
   min: number | null;
   max: number | null;
   runs: number;
+  lagP99Ms?: number;
+  hostedVsBlocking?: number;
   note?: string;
 }
 interface Results {
@@ -27,6 +29,7 @@ interface Report {
   renderSvg(data: Results): string;
   markdownTable(data: Results, only?: string[]): string;
   formatRatio(x: number | null): string;
+  consoleTable(data: Results): string;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -41,6 +44,7 @@ const SUBJECTS = [
   'setTimeout',
   'promise',
   'async-await',
+  'fake-timers',
   'asyncio',
   'uvloop',
   'floor-array',
@@ -48,7 +52,8 @@ const SUBJECTS = [
 ];
 
 function row(workload: string, subject: string, median: number | null, extra: Partial<Row> = {}): Row {
-  return { workload, subject, unit: workload.startsWith('W8') ? 'bytes' : 'ops/s', median, min: median, max: median, runs: median === null ? 0 : 5, ...extra };
+  const unit = workload.startsWith('W8') || workload === 'W13' ? 'bytes' : 'ops/s';
+  return { workload, subject, unit, median, min: median, max: median, runs: median === null ? 0 : 5, ...extra };
 }
 
 const SAMPLE: Results = {
@@ -59,8 +64,21 @@ const SAMPLE: Results = {
     row('W1', 'uvloop', null, { note: 'skipped: no uvloop' }),
     row('W8', 'native', 50),
     row('W8', 'js', 100),
+    row('W12-chain', 'native', 1e7, { lagP99Ms: 4.25, hostedVsBlocking: 0.8 }),
+    row('W12-chain', 'async-await', 2e7, { lagP99Ms: 250 }),
+    row('W13', 'native', 2000),
   ],
 };
+
+/** The row names tools read from latest.json (issue 12): stable. */
+const NEW_ROWS = [
+  ...['virtual', 'monotonic'].flatMap((clock) => [1, 10, 100, 10000].map((k) => `W10-${clock}-${k}`)),
+  'W11',
+  'W4r',
+  'W12-chain',
+  'W12-switch',
+  'W13',
+];
 
 describe('benchmark report', () => {
   it('draws one bar per measured row', () => {
@@ -82,8 +100,36 @@ describe('benchmark report', () => {
     expect(md).toContain('| W8 memory / timer | **50.0 B** | 100 B (2.00×) |');
   });
 
+  it("shows W12's interval lateness beside the throughput", () => {
+    const md = report.markdownTable(SAMPLE);
+    expect(md).toContain('| W12-chain hosted chain | **10.0 M** (p99 late 4.25 ms, 0.80× blocking) |');
+    expect(md).toContain('20.0 M (2.00×, p99 late 250 ms)');
+    const table = report.consoleTable(SAMPLE);
+    expect(table).toMatch(/native .* 4\.25 ms +0\.80×/);
+    expect(report.renderSvg(SAMPLE)).toContain('p99 late 4.25 ms');
+  });
+
   it('shows ratios below 0.01 as <0.01×', () => {
     expect(report.formatRatio(0.00004)).toBe('<0.01×');
+  });
+});
+
+describe('npm run bench workloads', () => {
+  it('has the rows of the shapes users have, under their stable names', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { WORKLOADS, JS_SUBJECTS } = require('../benchmarks/workloads.js') as {
+      WORKLOADS: { id: string; unit: string }[];
+      JS_SUBJECTS: Record<string, Record<string, unknown>>;
+    };
+    const ids = WORKLOADS.map((w) => w.id);
+    for (const id of NEW_ROWS) expect(ids).toContain(id);
+    expect(WORKLOADS.find((w) => w.id === 'W13')?.unit).toBe('bytes');
+    for (const id of NEW_ROWS) {
+      expect(typeof JS_SUBJECTS.native[id], id).toBe('function');
+      expect(typeof JS_SUBJECTS.js[id], id).toBe('function');
+    }
+    for (const id of ['W9', 'W10-virtual-1', 'W10-virtual-10000']) expect(typeof JS_SUBJECTS['fake-timers'][id], id).toBe('function');
+    for (const id of ['W10-monotonic-1', 'W4r']) expect(typeof JS_SUBJECTS.setTimeout[id], id).toBe('function');
   });
 });
 
@@ -93,7 +139,7 @@ describe('npm run bench output', () => {
     const out = path.join(dir, 'r.json');
     const r = spawnSync(
       process.execPath,
-      ['benchmarks/run.js', '--quick', '--only', 'W2,W8', '--subjects', 'native,js,floor-array', '--runs', '1', '--out', out],
+      ['benchmarks/run.js', '--quick', '--only', 'W2,W8,W12-chain,W13', '--subjects', 'native,js,floor-array', '--runs', '1', '--out', out],
       { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);
@@ -103,7 +149,7 @@ describe('npm run bench output', () => {
     expect(typeof data.machine.cores).toBe('number');
     expect(typeof data.machine.node).toBe('string');
     expect(Number.isNaN(Date.parse(String(data.machine.date)))).toBe(false);
-    const keys = new Set(['workload', 'subject', 'unit', 'median', 'min', 'max', 'runs', 'note']);
+    const keys = new Set(['workload', 'subject', 'unit', 'median', 'min', 'max', 'runs', 'lagP99Ms', 'hostedVsBlocking', 'note']);
     for (const x of data.results) {
       for (const k of Object.keys(x)) expect(keys.has(k), k).toBe(true);
       expect(SUBJECTS).toContain(x.subject);
@@ -124,8 +170,16 @@ describe('npm run bench output', () => {
         'W8-soon native bytes',
         'W8-soon js bytes',
         'W8-soon floor-array bytes',
+        'W12-chain native ops/s',
+        'W12-chain js ops/s',
+        'W13 native bytes',
+        'W13 js bytes',
       ].sort(),
     );
+    for (const x of data.results.filter((r) => r.workload === 'W12-chain')) {
+      expect(x.lagP99Ms).toBeGreaterThanOrEqual(0);
+      expect(x.hostedVsBlocking).toBeGreaterThan(0);
+    }
     expect(fs.readFileSync(path.join(dir, 'r.svg'), 'utf8').startsWith('<svg')).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
   }, 150_000);
