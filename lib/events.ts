@@ -5,6 +5,7 @@
  * loop" state behind `getRunningLoop`, `getEventLoop` and `setEventLoop`.
  */
 import { callbackName } from './validate';
+import { _unwrapCallback } from './context';
 import { EventLoopError } from './exceptions';
 
 /** What the loop passes to an exception handler. */
@@ -70,7 +71,7 @@ export interface AbstractLoop extends MinimalLoop {
    * Task). Typed loosely here because the Task type lives above this module;
    * lib/tasks.ts checks what the factory returns.
    */
-  _taskFactoryOrNull(): ((loop: any, coro: any, options: { name?: string }) => unknown) | null;
+  _taskFactoryOrNull(): ((loop: any, coro: any, options: { name?: string; context?: any }) => unknown) | null;
 }
 
 /** @internal The one empty argument list shared by every callback that takes none. */
@@ -178,7 +179,7 @@ export class CallbackHandle extends Handle {
   }
 
   override _describedCallback(): ((...args: any[]) => unknown) | undefined {
-    return this._callback;
+    return _unwrapCallback(this._callback, this._args);
   }
 }
 
@@ -202,7 +203,7 @@ export class CallbackTimerHandle extends TimerHandle {
   }
 
   override _describedCallback(): ((...args: any[]) => unknown) | undefined {
-    return this._callback;
+    return _unwrapCallback(this._callback, this._args);
   }
 }
 

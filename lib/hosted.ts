@@ -68,6 +68,7 @@
  * silently lost. A run with nothing waiting is only idle and stays pending.
  */
 import { CLOCK_RESOLUTION } from './backend/layout';
+import { AsyncResource } from 'node:async_hooks';
 import type { DrivenLoop, Waker } from './driver';
 import { _setRunningLoop } from './events';
 
@@ -142,7 +143,10 @@ class HostedRun implements Waker {
     this._maxWait = loop.clock === 'virtual' ? Infinity : 0;
     this._onEnd = onEnd;
     this._timer = null;
-    this._sliceCb = () => this._slice();
+    // Every slice runs in the context the run started in, whoever woke it
+    // (a request handler's callSoon must not lend its async context to the
+    // callbacks of other requests: lib/context.ts).
+    this._sliceCb = AsyncResource.bind(() => this._slice());
     this._immediate = setImmediate(this._sliceCb);
     if (active.size === 0) process.on('beforeExit', onBeforeExit);
     active.add(this);

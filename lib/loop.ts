@@ -34,6 +34,7 @@
 import { resolveBackend, createCore } from './backend/loader';
 import type { BackendName, Callback, ClockName, LoopCore, TimerToken } from './backend/core';
 import { runBlocking } from './blocking';
+import { _captureForCallback, _nextContextEpoch, _unwrapCallback, runInContext, type ContextOption } from './context';
 import type { Coroutine } from './coroutines';
 import { AwaitRun, type DrivenLoop, type Waker } from './driver';
 import {
@@ -55,7 +56,7 @@ import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrin
 import { safeConsoleError } from './report';
 import { _reportUnretrieved } from './unretrieved';
 import { runHosted } from './hosted';
-import { _createTaskOn, _forgetTasks, allTasks, type Awaitable, type Task } from './tasks';
+import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, type Awaitable, type Task } from './tasks';
 import {
   callbackName,
   checkBoolean,
@@ -80,7 +81,7 @@ export interface LoopOptions {
 export type ExceptionHandler = (loop: Loop, context: ExceptionContext) => void;
 
 /** `factory(loop, coro, { name })`, set with `loop.setTaskFactory`. */
-export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: { name?: string }) => Task<T>;
+export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: { name?: string; context?: ContextOption }) => Task<T>;
 
 /** Default for `slowCallbackDuration`, seconds (asyncio's 0.1). */
 const DEFAULT_SLOW_CALLBACK_DURATION = 0.1;
@@ -145,6 +146,11 @@ export class Loop implements DrivenLoop {
       const a: unknown[] = [];
       for (let i = 1; i < n; i++) a.push(arguments[i]);
       args = a;
+    }
+    const ctx = _captureForCallback();
+    if (ctx !== null) {
+      args = [ctx, callback, ...args];
+      callback = runInContext;
     }
     const handle = this._core.soon(callback, args);
     if (this._waker !== null) this._waker.wake();
@@ -217,6 +223,11 @@ export class Loop implements DrivenLoop {
       for (let i = 2; i < n; i++) a.push(argv[i]);
       args = a;
     }
+    const ctx = _captureForCallback();
+    if (ctx !== null) {
+      args = [ctx, callback, ...args];
+      callback = runInContext;
+    }
     const handle = this._core.at(when, callback, args);
     if (this._waker !== null) this._waker.wake();
     return handle;
@@ -243,7 +254,7 @@ export class Loop implements DrivenLoop {
   }
 
   /** Wraps `coro` in a Task scheduled on this loop (through the task factory, if set). */
-  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string; context?: ContextOption }): Task<T> {
     return _createTaskOn(this, coro, options);
   }
 
@@ -450,6 +461,7 @@ export class Loop implements DrivenLoop {
    * runs (`_runReady` runs them).
    */
   _collect(maxWait: number): number {
+    _nextContextEpoch();
     return this._core.collect(maxWait);
   }
 
@@ -507,6 +519,7 @@ export class Loop implements DrivenLoop {
       if (cb === undefined) continue;
       const args = core.args === null ? [core.arg0] : core.args;
       core.arg0 = undefined;
+      _noteSteps(true);
       const t0 = performance.now();
       try {
         cb(...args);
@@ -514,12 +527,15 @@ export class Loop implements DrivenLoop {
         this._callbackFailed(cb, args, exception);
       }
       const dt = (performance.now() - t0) / 1000;
+      // A task's step is named by its task, not by the step function.
+      const stepped = _noteSteps(false);
       if (dt >= this.slowCallbackDuration) {
         const handle = core.currentHandle(cb, args);
         this.callExceptionHandler({
-          message: `Executing ${handle} took ${dt.toFixed(3)} seconds`,
+          message: `Executing ${stepped !== null ? `the step of ${stepped}` : String(handle)} took ${dt.toFixed(3)} seconds`,
           handle,
           duration: dt,
+          ...(stepped !== null ? { task: stepped } : {}),
         });
       }
     }
@@ -528,7 +544,7 @@ export class Loop implements DrivenLoop {
   /** @internal Reports a callback that threw, with its handle. */
   _callbackFailed(cb: Callback, args: readonly unknown[], exception: unknown): void {
     this.callExceptionHandler({
-      message: `Exception in callback ${callbackName(cb)}`,
+      message: `Exception in callback ${callbackName(_unwrapCallback(cb, args))}`,
       exception,
       handle: this._core.currentHandle(cb, args),
     });

@@ -74,6 +74,9 @@ function reportDestroyedPending<T extends TrackedTask<T>>(rec: PendingRecord<T>)
 export class TaskRegistry<T extends TrackedTask<T>> {
   /** The task being stepped now, or null. */
   current: T | null = null;
+  /** While `noteSteps`: the task stepped last (debug mode names a slow step by it). */
+  lastStepped: T | null = null;
+  noteSteps = false;
   /** @internal Strongly held live tasks per loop (normal mode). */
   _live = new WeakMap<object, LiveList<T>>();
   /** @internal Weakly held live tasks per loop (debug mode). */

@@ -39,21 +39,37 @@
 import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
 import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError, isCancelledError } from './exceptions';
-import { checkLoop, FAILED, FINISHED, Future, PENDING } from './futures';
+import { _captureForTask, _contextOption, type Context, type ContextOption } from './context';
+import { CANCELLED, checkLoop, FAILED, FINISHED, Future, PENDING } from './futures';
 import { _addSweeper } from './kept_objects';
 import { TaskRegistry, type LiveList } from './task_registry';
-import { checkBoolean, checkOptions, checkString, describe } from './validate';
+import { checkBoolean, checkFunction, checkOptions, checkString, describe } from './validate';
 
 /** Options of `new Task()` and `createTask()`. */
 export interface TaskOptions {
   loop?: MinimalLoop;
   name?: string;
   /**
+   * The async context every step runs in (asyncio's `context=`): an
+   * AsyncResource, or a runner such as `AsyncLocalStorage.snapshot()`
+   * returns. Default: the context current when the task is made.
+   */
+  context?: ContextOption;
+  /**
    * Run the coroutine's first step inside the constructor when the loop is
    * running (asyncio's `eager_start`): a coroutine that finishes without
    * suspending gives a Task that is already done. See `eagerTaskFactory`.
    */
   eagerStart?: boolean;
+}
+
+/** The AbortControllers behind `task.signal`, made on first use. */
+const abortControllers = new WeakMap<Task<unknown>, AbortController>();
+
+/** Aborts the task's signal, if anyone asked for it, on its first cancellation request. */
+function abortSignalOf(task: Task<unknown>, msg: string | undefined): void {
+  const ctl = abortControllers.get(task);
+  if (ctl !== undefined && !ctl.signal.aborted) ctl.abort(new CancelledError(msg));
 }
 
 /** Process-wide counter behind the default names `Task-N` (asyncio's). */
@@ -131,6 +147,8 @@ export class Task<T = unknown> extends Future<T> {
   _liveList: LiveList<Task<unknown>> | null;
   /** @internal */ _livePrev: Task<unknown> | null;
   /** @internal */ _liveNext: Task<unknown> | null;
+  /** @internal The async context every step runs in (lib/context.ts), or null. */
+  _context: Context | null;
 
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const opts = checkOptions(options, 'Task');
@@ -141,6 +159,7 @@ export class Task<T = unknown> extends Future<T> {
     checkString(name, 'name', 'Task', true);
     const eagerStart = opts.eagerStart;
     checkBoolean(eagerStart, 'eagerStart', 'Task', true);
+    const context = opts.context === undefined ? _captureForTask() : _contextOption(opts.context, 'Task');
     super(opts.loop === undefined ? undefined : { loop: opts.loop });
     this._coro = coro;
     this._name = name ?? ++taskCounter;
@@ -152,6 +171,7 @@ export class Task<T = unknown> extends Future<T> {
     this._liveList = null;
     this._livePrev = null;
     this._liveNext = null;
+    this._context = context;
     if (eagerStart === true && _getRunningLoop() === this._loop) {
       // Registered first so that allTasks() sees the task while it runs.
       registry.add(this as Task<unknown>);
@@ -199,6 +219,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this._logTraceback) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested += 1;
+    if (this._numCancelsRequested === 1) abortSignalOf(this as Task<unknown>, msg);
     const waiter = this._waiter;
     if (waiter !== null) {
       if (waiter instanceof Future) {
@@ -245,8 +266,10 @@ export class Task<T = unknown> extends Future<T> {
     if (this._waiter !== null) this._waiter = null;
     const prevTask = registry.current;
     registry.current = this as Task<unknown>;
+    if (registry.noteSteps) registry.lastStepped = this as Task<unknown>;
     try {
-      this._runStep(hasError, value);
+      if (this._context === null) this._runStep(hasError, value);
+      else this._context.runInAsyncScope(this._runStep, this, hasError, value);
     } finally {
       registry.current = prevTask;
     }
@@ -357,6 +380,22 @@ export class Task<T = unknown> extends Future<T> {
     this._step(false, value);
   }
 
+  /**
+   * An AbortSignal that aborts when the task is asked to cancel (its reason
+   * is the CancelledError): hand it to abortable Node work the task waits
+   * on, such as `fetch(url, { signal })`, so that cancelling the task stops
+   * that work too. Made on first use.
+   */
+  get signal(): AbortSignal {
+    let ctl = abortControllers.get(this as Task<unknown>);
+    if (ctl === undefined) {
+      ctl = new AbortController();
+      abortControllers.set(this as Task<unknown>, ctl);
+      if (this._state === CANCELLED || this._numCancelsRequested > 0) ctl.abort(this._makeCancelledError());
+    }
+    return ctl.signal;
+  }
+
   /** @internal What this task waits on, for diagnostics. */
   _waitingFor(): string {
     const w = this._waiter;
@@ -383,6 +422,17 @@ export class Task<T = unknown> extends Future<T> {
     }
     return `<Task ${this._stateName()} name='${this.getName()}'${extra}>`;
   }
+}
+
+/**
+ * @internal Debug mode's slow-step report: `_noteSteps(true)` before a
+ * callback, then `_noteSteps(false)` gives the task it stepped, if any.
+ */
+export function _noteSteps(on: boolean): Task<unknown> | null {
+  const stepped = registry.lastStepped;
+  registry.lastStepped = null;
+  registry.noteSteps = on;
+  return stepped;
 }
 
 /** @internal The task being stepped now (any loop), or null. */
@@ -424,11 +474,11 @@ export function _createTaskOn<T>(loop: AbstractLoop, coro: Coroutine<T>, options
   if (loop.isClosed()) throw new EventLoopError('Event loop is closed');
   const opts = checkOptions(options, 'createTask');
   const factory = loop._taskFactoryOrNull();
-  if (factory === null) return new Task(coro, { loop, name: opts.name });
+  if (factory === null) return new Task(coro, { loop, name: opts.name, context: opts.context });
   if (!isCoroutine(coro)) {
     throw new TypeError(`createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
   }
-  const task = factory(loop, coro, { name: opts.name });
+  const task = factory(loop, coro, opts.context === undefined ? { name: opts.name } : { name: opts.name, context: opts.context });
   if (!(task instanceof Task)) {
     throw new TypeError(`createTask: the task factory ${describe(factory)} returned ${describe(task)}, not a Task`);
   }
@@ -438,7 +488,7 @@ export function _createTaskOn<T>(loop: AbstractLoop, coro: Coroutine<T>, options
 /**
  * Schedules `coro` on the running loop as a Task and returns it (asyncio.create_task).
  */
-export function createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; context?: ContextOption }): Task<T> {
   return _createTaskOn(_requireRunningLoop(), coro, options);
 }
 
@@ -473,18 +523,67 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
     const loop = given ?? _getEventLoop();
     const fut = new Future<T>({ loop });
     fut._fromPromise = true;
-    const closed = () => isAbstractLoop(loop) && loop.isClosed();
-    aw.then(
-      (value) => {
-        if (fut._state === PENDING && !closed()) fut.setResult(value);
-      },
-      (err) => {
-        if (fut._state === PENDING && !closed()) fut._fail(err);
-      },
-    );
+    followPromise(fut, aw, loop);
     return fut;
   }
   throw new TypeError(`ensureFuture: a Future, a coroutine or a promise is required, got ${describe(aw)}`);
+}
+
+/**
+ * A Future for abortable Node work: calls `start(signal)` and follows the
+ * promise it returns; cancelling the Future aborts `signal`, so the work
+ * itself stops (asyncio's outcome for cancellation, which a plain promise
+ * cannot give: `ensureFuture(promise)` only stops waiting, the promise runs
+ * on). `abortable((signal) => fetch(url, { signal }))`. Settles only while
+ * Node's event loop runs: hosted mode.
+ */
+export function abortable<T>(start: (signal: AbortSignal) => PromiseLike<T>, options?: { loop?: MinimalLoop }): Future<T> {
+  checkFunction(start, 'start', 'abortable');
+  const opts = checkOptions(options, 'abortable');
+  const loop = opts.loop === undefined ? _getEventLoop() : checkLoop(opts.loop, 'abortable');
+  const fut = new AbortableFuture<T>(loop);
+  let promise: PromiseLike<T>;
+  try {
+    promise = start(fut._controller.signal);
+  } catch (err) {
+    fut._fail(err);
+    return fut;
+  }
+  if (!isPromiseLike(promise)) {
+    throw new TypeError(`abortable: start must return a promise, got ${describe(promise)}`);
+  }
+  followPromise(fut, promise, loop);
+  return fut;
+}
+
+/** The Future `abortable` returns: cancelling it aborts the work's signal at once. */
+class AbortableFuture<T> extends Future<T> {
+  /** @internal */ _controller: AbortController;
+
+  constructor(loop: MinimalLoop) {
+    super({ loop });
+    this._fromPromise = true;
+    this._controller = new AbortController();
+  }
+
+  override cancel(msg?: string): boolean {
+    const cancelled = super.cancel(msg);
+    if (cancelled && !this._controller.signal.aborted) this._controller.abort(new CancelledError(msg));
+    return cancelled;
+  }
+}
+
+/** Settles `fut` with `promise` (unless it is done first, or its loop closed). */
+function followPromise<T>(fut: Future<T>, promise: PromiseLike<T>, loop: MinimalLoop): void {
+  const closed = () => isAbstractLoop(loop) && loop.isClosed();
+  promise.then(
+    (value) => {
+      if (fut._state === PENDING && !closed()) fut.setResult(value);
+    },
+    (err) => {
+      if (fut._state === PENDING && !closed()) fut._fail(err);
+    },
+  );
 }
 
 /**
@@ -498,6 +597,10 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
  * Eagerness changes the order things happen in: the new task's first step
  * runs before the code after `createTask`.
  */
-export function eagerTaskFactory<T>(loop: MinimalLoop, coro: Coroutine<T>, options?: { name?: string }): Task<T> {
-  return new Task(coro, { loop, name: options?.name, eagerStart: true });
+export function eagerTaskFactory<T>(
+  loop: MinimalLoop,
+  coro: Coroutine<T>,
+  options?: { name?: string; context?: ContextOption },
+): Task<T> {
+  return new Task(coro, { loop, name: options?.name, context: options?.context, eagerStart: true });
 }

@@ -1,0 +1,130 @@
+/**
+ * Async context (asyncio's contextvars, on Node's AsyncLocalStorage).
+ *
+ * asyncio runs each Task in a copy of the context where it was created, and
+ * each `call_soon` callback in the context current when it was scheduled.
+ * Node's AsyncLocalStorage keeps its stores in the async context, which an
+ * `AsyncResource` captures when it is made and re-enters with
+ * `runInAsyncScope`. So aioloop captures one AsyncResource per Task (every
+ * step runs inside it) and one per callback a user schedules (callSoon,
+ * callLater, callAt, addDoneCallback); a callback with no captured context
+ * (aioloop's own) runs in the driver's context, never in the context of
+ * whoever happened to wake the loop.
+ *
+ * What it costs, and when
+ * -----------------------
+ * Capturing costs an object per task or callback and a scope change per
+ * step — nothing a program that uses no AsyncLocalStorage should pay. So
+ * capture starts only once a store is seen in use in this process, and then
+ * stays on. How it is detected:
+ *   - Node's hook-based AsyncLocalStorage (Node 18-22) leaves a symbol-keyed
+ *     slot on the current async resource once a store was entered there or
+ *     the resource was made while one was enabled;
+ *   - AsyncLocalStorage on AsyncContextFrame (Node 24) keeps no slot there,
+ *     but a new AsyncResource carries the current frame, which is
+ *     `undefined` until some store was ever set in this context.
+ * The check (about 0.1 µs) runs at most once per loop iteration (the loop
+ * bumps `epoch` as each one begins), the first time a Task is made or a
+ * callback scheduled in it — also from Node code between iterations, such as
+ * a request handler. So a million callSoon calls in one iteration pay for
+ * one check. The one gap: before capture is on, a task or callback made in
+ * the same iteration *after* an earlier check, and after the very first
+ * AsyncLocalStorage use of the whole process, runs without its context.
+ */
+import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
+
+/** A captured async context: re-entered around a step or a callback. */
+export type Context = AsyncResource;
+
+let tracking = false;
+/** Bumped by the loop as each iteration begins; a check runs at most once per value. */
+let epoch = 0;
+let probedEpoch = -1;
+
+/** The symbol under which Node 24's AsyncResource keeps its context frame, if it has one. */
+const FRAME_SYMBOL: symbol | null = (() => {
+  try {
+    const probe = new AsyncResource('aioloop.probe', { requireManualDestroy: true });
+    for (const s of Object.getOwnPropertySymbols(probe)) if (s.description === 'context_frame') return s;
+  } catch {
+    // no async_hooks resource to inspect: hook-based only
+  }
+  return null;
+})();
+
+/** Looks for a sign that some AsyncLocalStorage is in use; turns capture on for good if so. */
+function probe(): boolean {
+  try {
+    if (Object.getOwnPropertySymbols(executionAsyncResource()).length !== 0) return (tracking = true);
+    if (FRAME_SYMBOL !== null) {
+      const r = new AsyncResource('aioloop.probe', { requireManualDestroy: true }) as unknown as Record<symbol, unknown>;
+      if (r[FRAME_SYMBOL] !== undefined) return (tracking = true);
+    }
+  } catch {
+    // async_hooks unavailable: no context to carry
+  }
+  return false;
+}
+
+/** A new loop iteration begins: the next capture may check again. */
+export function _nextContextEpoch(): void {
+  epoch++;
+}
+
+/** True when capture is on, checking first if no check ran in this iteration. */
+function inUse(): boolean {
+  if (tracking) return true;
+  if (probedEpoch === epoch) return false;
+  probedEpoch = epoch;
+  return probe();
+}
+
+/** The context to run a new Task in, or null while no store is in use. */
+export function _captureForTask(): Context | null {
+  return inUse() ? new AsyncResource('aioloop.Task', { requireManualDestroy: true }) : null;
+}
+
+/** The context of a callback being scheduled, or null while no store is in use. */
+export function _captureForCallback(): Context | null {
+  return inUse() ? new AsyncResource('aioloop.callback', { requireManualDestroy: true }) : null;
+}
+
+/**
+ * The `context` option of createTask: an AsyncResource, whose context the
+ * task runs in, or a function that runs a callback in a context
+ * (`AsyncLocalStorage.snapshot()` gives one).
+ */
+export type ContextOption = AsyncResource | (<R>(fn: (...args: any[]) => R, ...args: any[]) => R);
+
+/** Checks and normalises a `context` option. */
+export function _contextOption(value: unknown, what: string): Context {
+  if (value instanceof AsyncResource) return value;
+  if (typeof value === 'function') {
+    const run = value as (fn: () => unknown) => unknown;
+    // A snapshot-style runner, behind AsyncResource's one method.
+    return { runInAsyncScope: (fn: (...a: unknown[]) => unknown, thisArg: unknown, ...args: unknown[]) => run(() => fn.apply(thisArg, args)) } as unknown as Context;
+  }
+  throw new TypeError(
+    `${what}: context must be an AsyncResource or a function like AsyncLocalStorage.snapshot() returns, got ${typeof value}`,
+  );
+}
+
+/**
+ * The callback scheduled in place of `callback` when it carries a context:
+ * re-enters the context and calls it. Messages name `callback`, not this
+ * (see `_unwrapCallback`).
+ */
+export function runInContext(ctx: Context, callback: (...args: any[]) => unknown, ...args: unknown[]): unknown {
+  return ctx.runInAsyncScope(callback, null, ...args);
+}
+
+/** The user's callback behind a context trampoline, for messages. */
+export function _unwrapCallback(
+  callback: ((...args: any[]) => unknown) | undefined,
+  args: readonly unknown[] | null | undefined,
+): ((...args: any[]) => unknown) | undefined {
+  if (callback === runInContext && args != null && typeof args[1] === 'function') {
+    return args[1] as (...args: any[]) => unknown;
+  }
+  return callback;
+}
