@@ -14,8 +14,9 @@ import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
 import { checkNumberOrNull, checkOptions, describe } from './validate';
 import { _getEventLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, isCancelledError, TimeoutError } from './exceptions';
-import { Future } from './futures';
+import { _setWaitTarget, Future } from './futures';
 import { _silenceDestroyPending, ensureFuture, Task, type Awaitable } from './tasks';
+import { _watchAwaited } from './never_awaited';
 import { timeout } from './timeouts';
 import { Queue } from './queues';
 
@@ -91,6 +92,19 @@ class GatheringFuture<T> extends Future<T> {
     // returnExceptions says (asyncio issue 32684).
     if (ret) this._cancelRequested = true;
     return ret;
+  }
+
+  /** @internal A gather waits on a promise if a child that is not done does. */
+  override _dependsOnPromise(): boolean {
+    return this._children.some((c) => !c.done() && c._dependsOnPromise());
+  }
+
+  /** @internal */
+  override _describeWait(): string {
+    const pending = this._children.filter((c) => !c.done());
+    const shown = pending.slice(0, 3).map((c) => c._describeWait());
+    const more = pending.length > 3 ? `, and ${pending.length - 3} more` : '';
+    return `gather of ${this._children.length} (pending: ${shown.join(', ')}${more})`;
   }
 }
 
@@ -255,7 +269,7 @@ export function wait<T>(
     i++;
   }
   if (fs.size === 0) throw new RangeError('wait: the set of Futures is empty');
-  return waitImpl(fs, timeoutValue, returnWhen as ReturnWhen);
+  return _watchAwaited(waitImpl(fs, timeoutValue, returnWhen as ReturnWhen), 'wait');
 }
 
 function* waitImpl<T>(
@@ -268,6 +282,8 @@ function* waitImpl<T>(
     if (f._loop !== loop) throw new EventLoopError(`wait: ${f} belongs to a different loop`);
   }
   const waiter = newFuture<void>(loop);
+  _setWaitTarget(waiter, `wait(${fs.size} futures, ${returnWhen})`);
+  for (const f of fs) if (!f.done() && f._dependsOnPromise()) waiter._fromPromise = true;
   const timeoutHandle = timeoutValue === null ? null : loop.callLater(timeoutValue, releaseWaiter, waiter);
   let counter = fs.size;
   const onCompletion = (f: Future<T>): void => {
@@ -309,7 +325,7 @@ export function waitFor<T>(aw: Awaitable<T>, timeoutValue: number | null): Corou
     throw new TypeError(`waitFor: aw must be a Future, a coroutine or a promise, got ${describe(aw)}`);
   }
   const t = checkNumberOrNull(timeoutValue, 'timeout', 'waitFor');
-  return waitForImpl(aw, t);
+  return _watchAwaited(waitForImpl(aw, t), 'waitFor');
 }
 
 function* waitForImpl<T>(aw: Awaitable<T>, t: number | null): Coroutine<T> {

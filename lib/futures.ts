@@ -351,12 +351,31 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this._fromPromise;
   }
 
+  /** @internal What a task parked on this Future waits for, for diagnostics. */
+  _describeWait(): string {
+    const target = waitTargets.get(this);
+    if (target === undefined) return String(this);
+    return typeof target === 'string' ? target : describe(target);
+  }
+
   toString(): string {
     let extra = '';
     if (this._state === FINISHED) extra = ` result=${describe(this._result)}`;
     else if (this._state === FAILED) extra = ` exception=${describe(this._exception)}`;
     return `<Future ${this._stateName()}${extra}>`;
   }
+}
+
+/**
+ * What some Futures stand for, for the would-wait-forever message: the Lock,
+ * Queue, Event... a waiter Future was made by, or a description of a
+ * gather. Kept apart from the Future: only these few have one.
+ */
+const waitTargets = new WeakMap<Future<unknown>, unknown>();
+
+/** @internal Records what `fut` stands for (a primitive, or a description). */
+export function _setWaitTarget(fut: Future<unknown>, target: unknown): void {
+  waitTargets.set(fut, target);
 }
 
 /** True for aioloop Futures (and Tasks). */

@@ -55,8 +55,9 @@ import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 import { safeConsoleError } from './report';
 import { _reportUnretrieved } from './unretrieved';
+import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
-import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, type Awaitable, type Task } from './tasks';
+import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, Task, type Awaitable } from './tasks';
 import {
   callbackName,
   checkBoolean,
@@ -111,6 +112,7 @@ export class Loop implements DrivenLoop {
     this._running = false;
     this._closed = false;
     this._debug = debug ?? process.env.AIOLOOP_DEBUG === '1';
+    if (this._debug) _noteDebugLoop();
     this._exceptionHandler = null;
     this._taskFactory = null;
     this.slowCallbackDuration = DEFAULT_SLOW_CALLBACK_DURATION;
@@ -446,6 +448,7 @@ export class Loop implements DrivenLoop {
     // Every failure nobody retrieved is reported now, while the handler is
     // still set: a program that is one run() call sees them.
     _reportUnretrieved(this);
+    _reportNeverAwaited(this);
     this._closed = true;
     this._core.close();
     _forgetTasks(this);
@@ -582,8 +585,11 @@ export class Loop implements DrivenLoop {
     } else {
       lines.push('Parked tasks:');
       for (const t of tasks) lines.push(`  ${t.getName()}: ${t._waitingFor()}`);
+      for (const cycle of waitCycles(tasks)) {
+        lines.push(`Tasks waiting on each other (a deadlock): ${cycle.map((t) => t.getName()).join(' -> ')}`);
+      }
     }
-    const onPromise = (awaiting !== null && awaiting._fromPromise) || tasks.some((t) => t._waitsOnPromise());
+    const onPromise = (awaiting !== null && awaiting._dependsOnPromise()) || tasks.some((t) => t._waitsOnPromise());
     if (onPromise && !hosted) {
       lines.push(
         "A Node promise settles only while Node's event loop runs, and a blocking run keeps it from running: " +
@@ -669,6 +675,7 @@ export class Loop implements DrivenLoop {
   setDebug(enabled: boolean): void {
     checkBoolean(enabled, 'enabled', 'setDebug');
     this._debug = enabled;
+    if (enabled) _noteDebugLoop();
   }
 
   /** True in debug mode. */
@@ -679,6 +686,30 @@ export class Loop implements DrivenLoop {
   toString(): string {
     return `<Loop backend=${this.backend} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
   }
+}
+
+/** The cycles among tasks that wait on one another (each cycle once, first task repeated at the end). */
+function waitCycles(tasks: Task<unknown>[]): Task<unknown>[][] {
+  const cycles: Task<unknown>[][] = [];
+  const seen = new Set<Task<unknown>>();
+  for (const start of tasks) {
+    if (seen.has(start)) continue;
+    const path: Task<unknown>[] = [];
+    const onPath = new Map<Task<unknown>, number>();
+    let t: Task<unknown> | null = start;
+    while (t !== null && !seen.has(t)) {
+      onPath.set(t, path.length);
+      path.push(t);
+      seen.add(t);
+      const w: unknown = t._waiter;
+      t = w instanceof Task && !w.done() ? w : null;
+      if (t !== null && onPath.has(t)) {
+        cycles.push([...path.slice(onPath.get(t)!), t]);
+        break;
+      }
+    }
+  }
+  return cycles;
 }
 
 /** A new loop (it is not made current: see `setEventLoop`). */

@@ -10,7 +10,7 @@ import { isCoroutine, type Coroutine } from './coroutines';
 import { checkFunction, describe } from './validate';
 import { _requireRunningLoop, type AbstractLoop } from './events';
 import { EventLoopError } from './exceptions';
-import { Future } from './futures';
+import { _setWaitTarget, Future } from './futures';
 
 export class LoopBound {
   /** @internal The loop this primitive is bound to (null until it first waits). */
@@ -26,7 +26,9 @@ export class LoopBound {
 
   /** @internal A new waiter Future on the running loop. */
   _newWaiter<T = unknown>(): Future<T> {
-    return new Future<T>({ loop: this._getLoop() });
+    const fut = new Future<T>({ loop: this._getLoop() });
+    _setWaitTarget(fut, this);
+    return fut;
   }
 }
 

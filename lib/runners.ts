@@ -54,7 +54,7 @@ function reportUnhandled(loop: Loop, task: Task<unknown>): void {
 
 /**
  * The common start of `run` and `runAsync`: a new loop (made the current
- * one) and `main`'s task named "main". A `main` that is not a coroutine
+ * one) and `main`'s task. A `main` that is not a coroutine
  * closes the loop again and throws.
  */
 function startMain<T>(main: Main<T>, options: LoopOptions | undefined, what: string): [Loop, Task<T>] {
@@ -67,7 +67,8 @@ function startMain<T>(main: Main<T>, options: LoopOptions | undefined, what: str
     throw err;
   }
   _setEventLoop(loop);
-  return [loop, loop.createTask(coro, { name: 'main' })];
+  // Named Task-N, as asyncio.run names its main task.
+  return [loop, loop.createTask(coro)];
 }
 
 /**

@@ -23,6 +23,7 @@ import { _requireRunningLoop, type AbstractLoop, type TimerToken } from './event
 import { EventLoopError } from './exceptions';
 import { Future, PENDING } from './futures';
 import { _currentTask, TimerWait, type Task } from './tasks';
+import { _debugSeen, _watchAwaited } from './never_awaited';
 import { checkNumber } from './validate';
 
 /**
@@ -34,8 +35,8 @@ export function sleep(delay: number): Coroutine<undefined>;
 export function sleep<R>(delay: number, result: R): Coroutine<R>;
 export function sleep<R>(delay: number, result?: R): Coroutine<R | undefined> {
   if (typeof delay !== 'number' || delay !== delay) checkNumber(delay, 'delay', 'sleep');
-  if (delay <= 0) return new BareYield(result);
-  return new Sleeper(delay, result);
+  const coro = delay <= 0 ? new BareYield(result) : new Sleeper(delay, result);
+  return _debugSeen() ? _watchAwaited(coro, 'sleep') : coro;
 }
 
 function resolveSleep(fut: Future<unknown>, result: unknown): void {

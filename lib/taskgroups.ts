@@ -29,6 +29,7 @@ import { _requireRunningLoop, type AbstractLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError, isCancelledError } from './exceptions';
 import { Future } from './futures';
 import { callBody, checkBody } from './mixins';
+import { _watchAwaited } from './never_awaited';
 import { _createTaskOn, currentTask, Task } from './tasks';
 
 /**
@@ -188,7 +189,7 @@ export class TaskGroup {
  */
 export function taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
   checkBody(body, 'taskGroup');
-  return runTaskGroup(body);
+  return _watchAwaited(runTaskGroup(body), 'taskGroup');
 }
 
 function* runTaskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {

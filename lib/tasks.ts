@@ -401,13 +401,13 @@ export class Task<T = unknown> extends Future<T> {
     const w = this._waiter;
     if (w === null) return this._state === PENDING ? 'scheduled' : this._stateName();
     if (w instanceof TimerWait) return `sleeping until ${w._deadline()}`;
-    return `waiting for ${w}${w._fromPromise ? ' (a Node promise)' : ''}`;
+    return `waiting for ${w._describeWait()}${w._dependsOnPromise() ? ' (a Node promise)' : ''}`;
   }
 
   /** @internal True when this task waits on a Future made from a promise. */
   _waitsOnPromise(): boolean {
     const w = this._waiter;
-    return w instanceof Future && w._fromPromise;
+    return w instanceof Future && w._dependsOnPromise();
   }
 
   override toString(): string {
@@ -418,7 +418,14 @@ export class Task<T = unknown> extends Future<T> {
       extra = ` exception=${describe(this._exception)}`;
     } else if (this._state === PENDING && this._waiter !== null) {
       const w = this._waiter;
-      extra = w instanceof TimerWait ? ` wait_for=<sleep until ${w._deadline()}>` : ` wait_for=${w}`;
+      // A task awaited is named, not described in full: tasks that wait on
+      // each other would describe each other forever.
+      extra =
+        w instanceof TimerWait
+          ? ` wait_for=<sleep until ${w._deadline()}>`
+          : w instanceof Task
+            ? ` wait_for=<Task ${w._stateName()} name='${w.getName()}'>`
+            : ` wait_for=${w._describeWait()}`;
     }
     return `<Task ${this._stateName()} name='${this.getName()}'${extra}>`;
   }

@@ -20,6 +20,7 @@
  * EXPIRING and EXPIRED.
  */
 import { type Coroutine } from './coroutines';
+import { _watchAwaited } from './never_awaited';
 import { checkNumberOrNull } from './validate';
 import { _requireRunningLoop, type Handle } from './events';
 import { CancelledError, EventLoopError, InvalidStateError, TimeoutError, isCancelledError } from './exceptions';
@@ -157,7 +158,7 @@ function* runTimeout<T>(t: Timeout, body: (t: Timeout) => Coroutine<T>, what: st
 export function timeout<T>(delay: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
   const d = checkNumberOrNull(delay, 'delay', 'timeout');
   checkBody(body, 'timeout');
-  return timeoutDelayed(d, body);
+  return _watchAwaited(timeoutDelayed(d, body), 'timeout');
 }
 
 function* timeoutDelayed<T>(delay: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
@@ -175,5 +176,5 @@ function* timeoutDelayed<T>(delay: number | null, body: (t: Timeout) => Coroutin
 export function timeoutAt<T>(when: number | null, body: (t: Timeout) => Coroutine<T>): Coroutine<T> {
   const w = checkNumberOrNull(when, 'when', 'timeoutAt');
   checkBody(body, 'timeoutAt');
-  return runTimeout(new Timeout(w), body, 'timeoutAt');
+  return _watchAwaited(runTimeout(new Timeout(w), body, 'timeoutAt'), 'timeoutAt');
 }
