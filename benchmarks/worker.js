@@ -24,6 +24,8 @@ const argv = process.argv.slice(2);
 const flags = argv.filter((a) => a.startsWith('--'));
 const [workloadId, subject, nArg] = argv.filter((a) => !a.startsWith('--'));
 
+const activeStore = process.env.AIOLOOP_BENCH_STORE === '1' ? new (require('node:async_hooks').AsyncLocalStorage)() : null;
+
 /** Figures a subject may give beside its duration (W12); run.js puts their medians on the row. */
 const EXTRA_FIELDS = ['lagP99Ms', 'hostedVsBlocking'];
 
@@ -59,7 +61,9 @@ async function measure(size) {
     global.gc();
     global.gc();
   }
-  const r = await fn(size);
+  // AIOLOOP_BENCH_STORE=1: the whole run inside an AsyncLocalStorage store,
+  // to measure what carrying async context costs (README, "Async context").
+  const r = await (activeStore === null ? fn(size) : activeStore.run({ request: 1 }, () => fn(size)));
   if (workload.unit === 'bytes') return { value: r.bytes, note: r.note };
   // A duration, or { seconds, note?, lagP99Ms?, hostedVsBlocking? } (shapes.js).
   const { seconds, ...extra } = typeof r === 'number' ? { seconds: r } : r || {};
