@@ -32,7 +32,7 @@
  * waits or jumps the clock, appends due timer slots to the ring, and lists
  * the slots of cancelled timers it dropped. If more timers are due than the
  * ring can take, it says how many (when it knows) and the wrapper grows the
- * ring once and steps again at the same time. See layout.ts for the buffers and native/loop_core.h for the other
+ * ring once and steps again at the same time. See layout.ts for the buffers and native/native_loop.h for the other
  * side.
  *
  * Staging (virtual clock): a step also publishes the core's next 64 timers.
@@ -71,24 +71,9 @@ import {
   READY_INITIAL_CAPACITY,
 } from './layout';
 
-/** The raw C++ core object (native/addon.cc). */
-export interface RawCore {
-  attach(ctl: ArrayBuffer, ready: ArrayBuffer, ops: ArrayBuffer): void;
-  setReady(ready: ArrayBuffer): void;
-  flush(): void;
-  collect(now: number, maxWait: number, virtualClock: boolean): number;
-  step(): void;
-  clear(): void;
-  close(): void;
-  isClosed(): boolean;
-}
+import type { NativeBinding, RawCore } from './binding';
 
-/** What the addon exports. */
-export interface NativeBinding {
-  Core: new () => RawCore;
-  monotonic(): number;
-  layoutVersion: number;
-}
+export type { NativeBinding, RawCore } from './binding';
 
 /** Initial timer slot-table size; it doubles as needed. */
 const INITIAL_SLOTS = 1024;
