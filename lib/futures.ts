@@ -8,8 +8,9 @@
  *
  * FINISHED and CANCELLED are final. On the transition, every done-callback is
  * handed to `loop.callSoon` in registration order; none runs inside
- * `setResult`/`setException`/`cancel` (semantics 3). A callback added to a
- * done Future is scheduled at once.
+ * `setResult`/`setException`/`cancel`, so a callback never runs in the middle
+ * of the code that completed the Future (asyncio's rule). A callback added to
+ * a done Future is scheduled at once.
  *
  * A Future depends only on its loop's `callSoon`, `callExceptionHandler` and
  * `getDebug` ({@link MinimalLoop}), so any loop with those drives it.

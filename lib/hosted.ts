@@ -39,7 +39,8 @@
  * of the current iteration not yet run, and the next slice runs them before
  * it collects again. Anything scheduled meanwhile, by the loop or from
  * outside, is behind them in the ready queue, so the order of callbacks is
- * exactly the blocking run's (semantics 1).
+ * exactly the blocking run's: FIFO, and an iteration runs exactly the
+ * callbacks that were ready when it began.
  *
  * Waking: in WAITING and IDLE the loop's `_hostedWake` flag is true. Every
  * path that gives the loop new work or changes its next deadline (callSoon,

@@ -43,7 +43,9 @@ void ThrowRange(Napi::Env env, const char* message) {
 
 bool IsPowerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
-// Largest ready ring accepted: 2^28 slots (1 GiB of int32).
+// Largest ready ring accepted: 2^28 slots (1 GiB of int32), past any real
+// loop, so that a garbage length is refused instead of trusted. It matches
+// the largest timer slot table (TimerQueue::kMaxSlot).
 constexpr size_t kMaxReadyCapacity = size_t{1} << 28;
 
 class Core : public Napi::ObjectWrap<Core> {

@@ -29,7 +29,7 @@
 // merged back into the heap first. Every entry of the run is earlier than
 // every entry of the heap.
 //
-// Staging (virtual clock; the protocol is in loop_core.h and
+// Staging (virtual clock; the protocol is in native_loop.h and
 // lib/backend/layout.ts). publish(k) moves the next (up to) k live timers to
 // the front of the run and writes them out as (when, slot) pairs; the wrapper
 // may take a prefix of them itself, and retire(taken) drops that prefix at
