@@ -11,12 +11,14 @@
 // Exports (lib/backend/binding.ts types them):
 //   Core           the class NativeCore (lib/backend/native_core.ts) drives:
 //                  attach, setReady, flush, step, close
-//   monotonic()    the clock NativeLoop measures its sleeps with
 //   layoutVersion  kLayoutVersion, checked by the loader
-//   testing.Core   the one test entry: the same class with three methods that
-//                  production does not use — collect(now, maxWait, virtual)
-//                  (step with arguments), clear(), isClosed() — for the
-//                  tests and tools that drive the raw core
+//   testing        the one test entry, for the tests and tools that drive
+//                  the raw core; production never touches it:
+//     .Core        the same class with three more methods — collect(now,
+//                  maxWait, virtual) (step with arguments), clear(),
+//                  isClosed()
+//     .monotonic() the clock NativeLoop measures its sleeps with (the
+//                  wrapper reads its own: lib/backend/clock.ts)
 #include <napi.h>
 
 #include <cmath>
@@ -309,10 +311,10 @@ Napi::Value Monotonic(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Core", Core::Define(env));
-  exports.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
   exports.Set("layoutVersion", Napi::Number::New(env, kLayoutVersion));
   Napi::Object testing = Napi::Object::New(env);
   testing.Set("Core", Core::DefineForTesting(env));
+  testing.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
   exports.Set("testing", testing);
   return exports;
 }

@@ -31,8 +31,11 @@ export interface RawTestingCore extends RawCore {
 /** What the addon exports. */
 export interface NativeBinding {
   Core: new () => RawCore;
-  monotonic(): number;
   layoutVersion: number;
   /** The one test entry: nothing in production touches it. */
-  testing: { Core: new () => RawTestingCore };
+  testing: {
+    Core: new () => RawTestingCore;
+    /** The clock the C++ core measures its sleeps with, in seconds. */
+    monotonic(): number;
+  };
 }
