@@ -18,24 +18,21 @@ class ReadyRing {
   // A view of `capacity` (a power of two) entries, of which `count` are
   // ready from ring index `head`. Preconditions: head < capacity, count <= capacity.
   ReadyRing(int32_t* entries, size_t capacity, size_t head, size_t count)
-      : entries_(entries), mask_(capacity - 1), tail_(head + count), count_(count) {}
+      : entries_(entries), mask_(capacity - 1), head_(head), tail_(head + count) {}
 
-  size_t count() const { return count_; }
-  bool full() const { return count_ == mask_ + 1; }
+  size_t count() const { return tail_ - head_; }
+  bool full() const { return count() == mask_ + 1; }
   // Entries that can still be appended.
-  size_t room() const { return mask_ + 1 - count_; }
+  size_t room() const { return mask_ + 1 - count(); }
 
   // Precondition: !full().
-  void push(int32_t slot) {
-    entries_[tail_++ & mask_] = slot;
-    count_++;
-  }
+  void push(int32_t slot) { entries_[tail_++ & mask_] = slot; }
 
  private:
   int32_t* entries_;
   size_t mask_;
-  size_t tail_;  // head + count, unmasked
-  size_t count_;
+  size_t head_;  // unmasked, as tail_
+  size_t tail_;  // head + count, unmasked: one increment per append
 };
 
 }  // namespace aioloop
