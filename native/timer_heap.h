@@ -83,10 +83,14 @@ class TimerHeap {
   // copy the others elsewhere), and rebuilds the heap in O(n).
   template <class Keep>
   void keep_if(Keep keep) {
+    // Through a raw pointer and a fixed length: `keep` may grow another
+    // vector, which the compiler cannot prove leaves this one alone.
+    TimerEntry* a = heap_.data();
+    const size_t size = heap_.size();
     size_t n = 0;
-    for (size_t i = 0; i < heap_.size(); i++) {
-      const TimerEntry e = heap_[i];
-      if (keep(e)) heap_[n++] = e;
+    for (size_t i = 0; i < size; i++) {
+      const TimerEntry e = a[i];
+      if (keep(e)) a[n++] = e;
     }
     heap_.resize(n);
     heapify();

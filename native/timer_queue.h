@@ -299,7 +299,7 @@ class TimerQueue {
   template <class Due>
   void split_due(Due due) {
     clear_run();
-    heap_.keep_if([this, &due](const TimerEntry& e) {
+    heap_.keep_if([this, due](const TimerEntry& e) {
       if (!live(e)) {
         dead_--;
         return false;
