@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "aioloop",
-      "sources": ["native/loop_core.cc", "native/addon.cc"],
+      "sources": ["native/native_loop.cc", "native/addon.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

@@ -7,23 +7,32 @@
 //
 // No mutable globals: each Core object owns its state, so the addon is
 // context-aware and works in several worker threads at once.
+//
+// Exports (lib/backend/binding.ts types them):
+//   Core           the class NativeCore (lib/backend/native_core.ts) drives:
+//                  attach, setReady, flush, step, close
+//   layoutVersion  kLayoutVersion, checked by the loader
+//   testing        the one test entry, for the tests and tools that drive
+//                  the raw core; production never touches it:
+//     .Core        the same class with three more methods — collect(now,
+//                  maxWait, virtual) (step with arguments), clear(),
+//                  isClosed()
+//     .monotonic() the clock NativeLoop measures its sleeps with (the
+//                  wrapper reads its own: lib/backend/clock.ts)
 #include <napi.h>
 
 #include <cmath>
 
 #include "clock.h"
 #include "layout.h"
-#include "loop_core.h"
+#include "native_loop.h"
 
 namespace aioloop {
 namespace {
 
+// Everything NativeLoop rejects is a value out of range (see Status).
 void ThrowStatus(Napi::Env env, const Status& s) {
-  if (s.kind == Status::kTypeError) {
-    Napi::TypeError::New(env, s.message).ThrowAsJavaScriptException();
-  } else {
-    Napi::RangeError::New(env, s.message).ThrowAsJavaScriptException();
-  }
+  Napi::RangeError::New(env, s.message).ThrowAsJavaScriptException();
 }
 
 void ThrowType(Napi::Env env, const char* message) {
@@ -36,21 +45,37 @@ void ThrowRange(Napi::Env env, const char* message) {
 
 bool IsPowerOfTwo(size_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
-// Largest ready ring accepted: 2^28 slots (1 GiB of int32).
+// Largest ready ring accepted: 2^28 slots (1 GiB of int32), past any real
+// loop, so that a garbage length is refused instead of trusted. It matches
+// the largest timer slot table (TimerQueue::kMaxSlot).
 constexpr size_t kMaxReadyCapacity = size_t{1} << 28;
 
 class Core : public Napi::ObjectWrap<Core> {
  public:
+  // The production class.
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Core",
                        {
                            InstanceMethod<&Core::Attach>("attach"),
                            InstanceMethod<&Core::SetReady>("setReady"),
                            InstanceMethod<&Core::Flush>("flush"),
-                           InstanceMethod<&Core::Collect>("collect"),
                            InstanceMethod<&Core::Step>("step"),
-                           InstanceMethod<&Core::Clear>("clear"),
                            InstanceMethod<&Core::Close>("close"),
+                       });
+  }
+
+  // The same class for tests (exports.testing.Core): a second JS class over
+  // the same C++ one, with the test-only methods added.
+  static Napi::Function DefineForTesting(Napi::Env env) {
+    return DefineClass(env, "TestingCore",
+                       {
+                           InstanceMethod<&Core::Attach>("attach"),
+                           InstanceMethod<&Core::SetReady>("setReady"),
+                           InstanceMethod<&Core::Flush>("flush"),
+                           InstanceMethod<&Core::Step>("step"),
+                           InstanceMethod<&Core::Close>("close"),
+                           InstanceMethod<&Core::Collect>("collect"),
+                           InstanceMethod<&Core::Clear>("clear"),
                            InstanceMethod<&Core::IsClosed>("isClosed"),
                        });
   }
@@ -143,8 +168,8 @@ class Core : public Napi::ObjectWrap<Core> {
   }
 
   // collect(now: number, maxWait: number, virtualClock: boolean): number
-  // The same as step(), with its inputs as arguments and the ready count as
-  // the result (for tools and tests that drive the raw core).
+  // Test entry only. The same as step(), with its inputs as arguments and
+  // the ready count as the result.
   Napi::Value Collect(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckAttached(env)) return env.Undefined();
@@ -181,7 +206,8 @@ class Core : public Napi::ObjectWrap<Core> {
     return true;
   }
 
-  // clear(): forget every timer (loop.close()).
+  // clear(): forget every timer, keeping the memory. Test entry only (a
+  // closing loop calls close(), which also frees it).
   Napi::Value Clear(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -202,6 +228,7 @@ class Core : public Napi::ObjectWrap<Core> {
     return env.Undefined();
   }
 
+  // isClosed(): test entry only.
   Napi::Value IsClosed(const Napi::CallbackInfo& info) {
     return Napi::Boolean::New(info.Env(), closed_);
   }
@@ -270,7 +297,7 @@ class Core : public Napi::ObjectWrap<Core> {
     return true;
   }
 
-  LoopCore core_;
+  NativeLoop core_;
   Napi::ObjectReference ctl_;
   Napi::ObjectReference ready_;
   Napi::ObjectReference ops_;
@@ -284,8 +311,11 @@ Napi::Value Monotonic(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Core", Core::Define(env));
-  exports.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
   exports.Set("layoutVersion", Napi::Number::New(env, kLayoutVersion));
+  Napi::Object testing = Napi::Object::New(env);
+  testing.Set("Core", Core::DefineForTesting(env));
+  testing.Set("monotonic", Napi::Function::New(env, Monotonic, "monotonic"));
+  exports.Set("testing", testing);
   return exports;
 }
 

@@ -19,9 +19,12 @@ inline double monotonic_seconds() {
 
 // Longest single sleep. A longer wait is cut into slices: the core returns
 // with nothing due and the loop simply waits again. Slices keep a thread that
-// blocks for hours responsive to worker.terminate() (which can only act once
-// control is back in JavaScript) and keep garbage durations from overflowing,
-// at the cost of ten wake-ups a second during a long wait.
+// blocks for hours responsive to worker.terminate() (std::this_thread::sleep_for
+// cannot be interrupted, so terminate can only act once control is back in
+// JavaScript) and keep garbage durations from overflowing, at the cost of ten
+// wake-ups a second during a long wait. The js core's cap is a day
+// (MAX_SLEEP_SECONDS, lib/backend/clock.ts): its Atomics.wait is woken by
+// terminate, so it needs no slices; the two caps differ on purpose.
 constexpr double kMaxSleepSeconds = 0.1;
 
 // Sleeps for `seconds` (clamped to [0, kMaxSleepSeconds]) and returns how long

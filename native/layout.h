@@ -27,6 +27,7 @@ enum CtlField : int {
 constexpr int kLayoutVersion = 3;
 
 // Timers published per crossing for the wrapper to take itself (staging).
+// The reasons for this and the other sizes here are given once, in layout.ts.
 constexpr size_t kStageCapacity = 64;
 static_assert(kCtlSize == kCtlStageBase + 2 * kStageCapacity, "ctl layout");
 

@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNative, nativeLoadError } from '../lib/backend/loader';
-import type { NativeBinding, RawCore } from '../lib/backend/native_core';
+import type { NativeBinding, RawCore } from '../lib/backend/binding';
 import {
   CTL_COUNT,
   CTL_HEAD,
@@ -142,8 +142,8 @@ describe('raw native binding under random input', () => {
   it('answers random argument lists on any receiver with a TypeError/RangeError or a result', () => {
     fc.assert(
       fc.property(fc.array(CALL, { minLength: 1, maxLength: 12 }), (calls) => {
-        const core = new binding.Core();
-        const other = new binding.Core();
+        const core = new binding.testing.Core();
+        const other = new binding.testing.Core();
         const { ctl, ready, ops } = validBuffers();
         // Half the time the core starts attached, so calls reach past the first checks.
         if (calls.length % 2 === 0) core.attach(ctl.buffer, ready.buffer, ops.buffer);
@@ -168,7 +168,7 @@ describe('raw native binding under random input', () => {
   it('rejects constructor arguments and calls without new', () => {
     expect(callSafely(() => new (binding.Core as unknown as new (...a: unknown[]) => RawCore)(1, 2))).toBeInstanceOf(TypeError);
     expect(callSafely(() => (binding.Core as unknown as () => unknown)())).toBeInstanceOf(TypeError);
-    expect(callSafely(() => (binding.monotonic as (...a: unknown[]) => unknown)(1, 'x'))).toBeNull();
+    expect(callSafely(() => (binding.testing.monotonic as (...a: unknown[]) => unknown)(1, 'x'))).toBeNull();
   });
 
   it('survives garbage written into attached buffers between calls', () => {
@@ -184,7 +184,7 @@ describe('raw native binding under random input', () => {
     });
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 20 }), (steps) => {
-        const core = new binding.Core();
+        const core = new binding.testing.Core();
         let { ctl, ready, ops } = validBuffers();
         core.attach(ctl.buffer, ready.buffer, ops.buffer);
         for (const s of steps) {
@@ -228,7 +228,7 @@ describe('raw native binding under random input', () => {
   });
 
   it('throws instead of touching a buffer detached after attach', () => {
-    const core = new binding.Core();
+    const core = new binding.testing.Core();
     const { ctl, ready, ops } = validBuffers();
     core.attach(ctl.buffer, ready.buffer, ops.buffer);
     for (const buf of [ready.buffer, ops.buffer, ctl.buffer]) {
@@ -240,7 +240,7 @@ describe('raw native binding under random input', () => {
   });
 
   it('throws on every call after close, and close is idempotent', () => {
-    const core = new binding.Core();
+    const core = new binding.testing.Core();
     const { ctl, ready, ops } = validBuffers();
     core.attach(ctl.buffer, ready.buffer, ops.buffer);
     core.close();
@@ -285,7 +285,7 @@ describe('raw native binding under random input', () => {
     const source = `
       const { parentPort } = require('node:worker_threads');
       const binding = require(${JSON.stringify(require.resolve('node-gyp-build'))})(${JSON.stringify(root)});
-      const core = new binding.Core();
+      const core = new binding.testing.Core();
       const ctl = new Float64Array(${CTL_SIZE}), ready = new Int32Array(1024), ops = new Float64Array(2 * 4096);
       core.attach(ctl.buffer, ready.buffer, ops.buffer);
       parentPort.postMessage('ready');

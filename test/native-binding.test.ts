@@ -32,7 +32,7 @@ function buffers(readySlots = 8) {
 }
 
 function attached() {
-  const core = new binding!.Core();
+  const core = new binding!.testing.Core();
   const b = buffers();
   core.attach(b.ctl, b.ready, b.ops);
   return { core, ...b, ctlView: new Float64Array(b.ctl), opsView: new Float64Array(b.ops) };
@@ -69,7 +69,7 @@ describe('raw native binding', () => {
   it('loads', () => {
     expect(binding).not.toBe(null);
     expect(typeof binding!.Core).toBe('function');
-    expect(typeof binding!.monotonic()).toBe('number');
+    expect(typeof binding!.testing.monotonic()).toBe('number');
   });
 
   it('the constructor rejects arguments', () => {
@@ -97,7 +97,7 @@ describe('raw native binding', () => {
   });
 
   it('methods called before attach throw', () => {
-    const core = new binding!.Core();
+    const core = new binding!.testing.Core();
     expect(() => core.collect(0, 0, false)).toThrow(/attach/);
     expect(() => core.flush()).toThrow(/attach/);
     expect(() => core.setReady(new ArrayBuffer(8))).toThrow(/attach/);
@@ -291,7 +291,7 @@ describe('raw native binding', () => {
   });
 
   it('a detached buffer is reported, not dereferenced', () => {
-    const core = new binding!.Core();
+    const core = new binding!.testing.Core();
     const b = buffers();
     core.attach(b.ctl, b.ready, b.ops);
     structuredClone(b.ready, { transfer: [b.ready] });
@@ -355,7 +355,7 @@ describe('raw native binding', () => {
     // of the run must stay in order through a new timer, cancels and flushes
     // made before the next collect (the wrapper never does this; the raw
     // binding must still get it right).
-    const core = new binding!.Core();
+    const core = new binding!.testing.Core();
     const ctl = new ArrayBuffer(CTL_SIZE * 8);
     const ready = new ArrayBuffer(1024 * 4);
     const ops = new ArrayBuffer(OPS_CAPACITY * 16);

@@ -30,7 +30,15 @@ export function monotonic(): number {
   return (perf.now() + offsetMs) / 1000;
 }
 
-/** Longest single blocking wait; a longer one is split (the loop just waits again). */
+/**
+ * Longest single blocking wait of the js core; a longer one is split (the
+ * loop just waits again). A day, because all it guards against is an absurd
+ * duration: Atomics.wait is woken by `worker.terminate()` (V8 interrupts a
+ * futex wait), so a long wait leaves a blocked worker terminable. The native
+ * core's cap is far shorter (`kMaxSleepSeconds`, 0.1 s, native/clock.h) for
+ * the opposite reason: its sleep cannot be interrupted, so only short slices
+ * keep a worker that blocks for hours terminable.
+ */
 export const MAX_SLEEP_SECONDS = 86400;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

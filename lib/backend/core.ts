@@ -1,7 +1,8 @@
 /**
  * The contract between the Loop and its core. Two implementations keep it:
  * `JsCore` (pure TypeScript) and `NativeCore` (a thin wrapper over the C++
- * core). Everything above this line — Loop, Future, Task, the toolbox — is
+ * class `NativeLoop`, native/native_loop.h; `LoopCore` names only this
+ * contract). Everything above this line — Loop, Future, Task, the toolbox — is
  * written once; the cores own the ready queue, the timer heap, the clock and
  * the wait for the next timer, and where a scheduled callback is kept.
  *

@@ -29,7 +29,7 @@
  * Staging, virtual clock only: after a step, `ctl[CTL_STAGE_BASE ..]` holds
  * `ctl[CTL_STAGED]` (when, slot) pairs, the core's next timers in order, and
  * ctl[CTL_NEXT_WHEN] is the earliest timer after them. The wrapper may take a
- * prefix of them itself (native_core.ts, `_collectStaged`); it writes how many
+ * prefix of them itself (stage.ts, and NativeCore._collectStaged); it writes how many
  * into ctl[CTL_STAGE_TAKEN] before its next call, and the core retires them
  * first. A timer the wrapper took is its own: it frees the slot, and the
  * core ignores a cancel command for it.
@@ -62,7 +62,10 @@ export const CTL_STAGED = 9;
 export const CTL_STAGE_TAKEN = 10;
 /** ctl[CTL_STAGE_BASE ..]: STAGE_CAPACITY (when, slot) pairs, the next timers in order. */
 export const CTL_STAGE_BASE = 16;
-/** Timers published per crossing. */
+/**
+ * Timers published per crossing (staging). 64 lets a simulation cross about
+ * once per 60 events; publishing 256 measured no better (benchmarks/PROFILE.md).
+ */
 export const STAGE_CAPACITY = 64;
 /** Must equal the addon's `layoutVersion` (native/layout.h kLayoutVersion). */
 export const LAYOUT_VERSION = 3;

@@ -27,7 +27,8 @@ import type { AbstractLoop } from '../events';
 import type { BackendName, ClockName, LoopCore } from './core';
 import { JsCore } from './js_core';
 import { LAYOUT_VERSION } from './layout';
-import { NativeCore, type NativeBinding } from './native_core';
+import type { NativeBinding } from './binding';
+import { NativeCore } from './native_core';
 
 const PACKAGE_ROOT = path.join(__dirname, '..', '..');
 

@@ -1,5 +1,14 @@
 /**
- * The TypeScript side of the native core.
+ * NativeCore: the `LoopCore` contract (core.ts) over the native core — the
+ * adapter between the Loop and the C++ NativeLoop (native/native_loop.h).
+ *
+ * Three pieces, one file each:
+ *   native_core.ts  this adapter: the ready ring, the timer command buffer,
+ *                   the crossing (`collect`) and dispatch (`next`)
+ *   timer_slots.ts  TimerSlots: the callbacks of pending timers, by slot
+ *   stage.ts        Stage: the timers C++ published for the wrapper to take
+ *                   itself on the virtual clock (staging)
+ * and binding.ts types the addon; layout.ts is the shared memory.
  *
  * The ready queue is a ring of int32 entries in memory shared with C++
  * (`_ring`): an entry is either a timer slot (>= 0) that C++ appended when
@@ -7,17 +16,15 @@
  * and arguments sit beside it in JS arrays at the same ring position
  * (`_rcbs`, `_rargs`): SOON (-1) with an arguments array, SOON1 (-2) with
  * its one argument as is (aioloop's own Task steps and done-callbacks).
- * Timers keep their callbacks in a slot table (struct of arrays: `_tcbs`,
- * `_targs`, `_twhens`, `_tgens`, whose bit 0 marks a one-argument timer made
- * by `atQuiet1` for a sleeping task); C++ only sees slots.
+ * Timers keep their callbacks in the slot table; C++ only sees slots.
  * The hot operations never cross into C++:
  *
  *   soon    ring[tail] = -1; rcbs/rargs[tail] = callback, args
- *   at      slot = alloc(); tcbs/targs/twhens[slot] = ...; ops += (when, slot)
+ *   at      slot = timers.add(when, callback, args); ops += (when, slot)
  *           (a flush crossing per 4096 commands)
  *   cancel  callSoon: rcbs[pos] = undefined;
- *           timer: tcbs/targs[slot] = undefined; ops += (0, -slot - 1)
- *   next    e = ring[head]: -1 -> take rcbs/rargs[head]; slot -> take tcbs/targs[slot]
+ *           timer: timers.cancel(slot); ops += (0, -slot - 1)
+ *   next    e = ring[head]: -1 -> take rcbs/rargs[head]; slot -> take the slot's
  *
  * The handle `soon`/`at` returns only names its place (a callSoon handle:
  * the absolute ring position in `_slot`, `_gen` = -1; a timer handle: its
@@ -28,30 +35,19 @@
  *
  * `collect` crosses once (`step()`: the time, the wait and the clock kind
  * go in through ctl, the count comes back there), and only when timers
- * exist or commands are pending: C++ replays the commands into its heap,
+ * exist or commands are pending: C++ replays the commands into its queue,
  * waits or jumps the clock, appends due timer slots to the ring, and lists
  * the slots of cancelled timers it dropped. If more timers are due than the
  * ring can take, it says how many (when it knows) and the wrapper grows the
- * ring once and steps again at the same time. See layout.ts for the buffers and native/loop_core.h for the other
- * side.
- *
- * Staging (virtual clock): a step also publishes the core's next 64 timers.
- * An iteration that needs only them — nothing outside them due by the time
- * it would jump to — is run from them without crossing (`_collectStaged`),
- * so a simulation crosses about once per 60 events. A timer added since the
- * step is not among them; it waits in the commands, and `_opsMinWhen` (the
- * earliest deadline there) bounds how far the published ones can be used.
- *
- * Timer slot lifetime: allocated by `at`, freed when its entry leaves the ring
- * (next), when a published timer the wrapper took turns out cancelled, or
- * when C++ reports the cancelled timer removed from its heap — never twice,
- * since a timer is in exactly one place. Freeing bumps the slot's
- * generation, so a handle kept after its callback ran can no longer touch the
- * slot's next tenant.
- */
+ * ring once and steps again at the same time. On the virtual clock an
+ * iteration that the published timers settle does not cross at all
+ * (stage.ts).
+  */
 import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type AbstractLoop } from '../events';
 import { monotonic } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
+import { Stage } from './stage';
+import { ONE_ARG, TimerSlots } from './timer_slots';
 import {
   CLOCK_RESOLUTION,
   CTL_COUNT,
@@ -62,41 +58,18 @@ import {
   CTL_NOW,
   CTL_OPS,
   CTL_SIZE,
-  CTL_STAGE_BASE,
   CTL_STAGE_TAKEN,
-  CTL_STAGED,
   CTL_TIMERS,
   CTL_VIRTUAL,
   OPS_CAPACITY,
   READY_INITIAL_CAPACITY,
 } from './layout';
 
-/** The raw C++ core object (native/addon.cc). */
-export interface RawCore {
-  attach(ctl: ArrayBuffer, ready: ArrayBuffer, ops: ArrayBuffer): void;
-  setReady(ready: ArrayBuffer): void;
-  flush(): void;
-  collect(now: number, maxWait: number, virtualClock: boolean): number;
-  step(): void;
-  clear(): void;
-  close(): void;
-  isClosed(): boolean;
-}
+import type { NativeBinding, RawCore } from './binding';
 
-/** What the addon exports. */
-export interface NativeBinding {
-  Core: new () => RawCore;
-  monotonic(): number;
-  layoutVersion: number;
-}
-
-/** Initial timer slot-table size; it doubles as needed. */
-const INITIAL_SLOTS = 1024;
+export type { NativeBinding, RawCore } from './binding';
 
 const NONE: readonly unknown[] = Object.freeze([]);
-
-/** Bit 0 of `_tgens[slot]`: the timer's one argument is kept as is (atQuiet1). */
-const ONE_ARG = 1;
 
 /** Ring entry of a callSoon callback (whose callback sits in `_rcbs`). */
 const SOON = -1;
@@ -132,26 +105,11 @@ export class NativeCore implements LoopCore {
   private _mask: number;
   private _head: number; // absolute position of the oldest entry
   private _count: number;
-  // The timer slot table. A slot's callback is undefined once cancelled.
-  private _tcbs: (Callback | undefined)[];
-  private _targs: unknown[];
-  private _twhens: Float64Array;
-  /**
-   * Per slot: the generation (bumped by 2 each time the slot is freed) and,
-   * in bit 0, ONE_ARG: the slot's `_targs` entry is the callback's one
-   * argument itself (atQuiet1), not an arguments array.
-   */
-  private _tgens: Int32Array;
-  private _free: number[];
-  private _slots: number; // timer slots handed out so far (the table's high-water mark)
+  private readonly _timers: TimerSlots;
   private readonly _virtual: boolean;
   private _vnow: number;
-  // Staging (virtual clock): the next timers, which C++ published in ctl at
-  // its last step; `_stagePos` of them are taken. A timer added since is
-  // not among them, but it waits in the commands, so `_opsMinWhen` bounds
-  // how far they can be used; a flush replaces them (with none).
-  private _stageCount: number;
-  private _stagePos: number;
+  private readonly _stage: Stage;
+  /** The deadline of the timer `next()` took last, NaN for a callSoon entry. */
   private _curWhen: number;
 
   constructor(binding: NativeBinding, loop: AbstractLoop, clock: ClockName) {
@@ -159,12 +117,11 @@ export class NativeCore implements LoopCore {
     this.clock = clock;
     this._virtual = clock === 'virtual';
     this._vnow = 0;
-    this._stageCount = 0;
-    this._stagePos = 0;
     this._raw = new binding.Core();
     this._ctl = new Float64Array(CTL_SIZE);
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this._ctl[CTL_VIRTUAL] = this._virtual ? 1 : 0;
+    this._stage = new Stage(this._ctl);
     this._ops = new Float64Array(2 * OPS_CAPACITY);
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
@@ -174,12 +131,7 @@ export class NativeCore implements LoopCore {
     this._mask = READY_INITIAL_CAPACITY - 1;
     this._head = 0;
     this._count = 0;
-    this._tcbs = [];
-    this._targs = [];
-    this._twhens = new Float64Array(INITIAL_SLOTS);
-    this._tgens = new Int32Array(INITIAL_SLOTS);
-    this._free = [];
-    this._slots = 0;
+    this._timers = new TimerSlots();
     this.args = NONE;
     this.arg0 = undefined;
     this._curWhen = NaN;
@@ -220,18 +172,18 @@ export class NativeCore implements LoopCore {
     const slot = this._addTimer(when, callback, args);
     const h = new TimerHandle(when, this._loop);
     h._slot = slot;
-    h._gen = this._tgens[slot];
+    h._gen = this._timers.gens[slot];
     return h;
   }
 
   atQuiet1(when: number, callback: Callback, arg: unknown): number {
     const slot = this._addTimer(when, callback, arg);
-    this._tgens[slot] |= ONE_ARG;
+    this._timers.gens[slot] |= ONE_ARG;
     return slot;
   }
 
   whenOf(token: TimerToken): number {
-    return this._twhens[token as number];
+    return this._timers.whens[token as number];
   }
 
   cancelQuiet(token: TimerToken): void {
@@ -242,18 +194,7 @@ export class NativeCore implements LoopCore {
 
   /** Takes a slot for a timer and queues its command for C++. */
   private _addTimer(when: number, callback: Callback, args: unknown): number {
-    let slot: number;
-    if (this._free.length > 0) {
-      slot = this._free.pop()!;
-      this._tcbs[slot] = callback;
-      this._targs[slot] = args;
-    } else {
-      slot = this._slots++;
-      if (slot === this._tgens.length) this._growSlots();
-      this._tcbs.push(callback);
-      this._targs.push(args);
-    }
-    this._twhens[slot] = when;
+    const slot = this._timers.add(when, callback, args);
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
@@ -274,13 +215,13 @@ export class NativeCore implements LoopCore {
       }
       return;
     }
-    if (slot >= this._slots || this._tgens[slot] !== handle._gen || this._tcbs[slot] === undefined) return;
+    const timers = this._timers;
+    if (!timers.owns(slot, handle._gen) || timers.cancelled(slot)) return;
     this._cancelSlot(slot);
   }
 
   private _cancelSlot(slot: number): void {
-    this._tcbs[slot] = undefined;
-    this._targs[slot] = undefined;
+    this._timers.cancel(slot);
     // Drop it from the heap. The slot stays taken until C++ says it dropped
     // it (or its entry leaves the ring, if it was already due).
     if (this._opsCount === OPS_CAPACITY) this._flush();
@@ -294,8 +235,7 @@ export class NativeCore implements LoopCore {
     if (handle._gen === -1) {
       return slot >= this._head && slot < this._head + this._count ? this._rcbs[slot & this._mask] : undefined;
     }
-    if (slot < 0 || slot >= this._slots || this._tgens[slot] !== handle._gen) return undefined;
-    return this._tcbs[slot];
+    return this._timers.owns(slot, handle._gen) ? this._timers.cbs[slot] : undefined;
   }
 
   next(): Callback | undefined {
@@ -318,17 +258,18 @@ export class NativeCore implements LoopCore {
       this._rargs[i] = undefined;
       this._curWhen = NaN;
     } else {
-      cb = this._tcbs[slot];
-      if ((this._tgens[slot] & ONE_ARG) !== 0) {
+      const timers = this._timers;
+      cb = timers.cbs[slot];
+      if ((timers.gens[slot] & ONE_ARG) !== 0) {
         this.args = null;
-        this.arg0 = this._targs[slot];
+        this.arg0 = timers.args[slot];
       } else {
-        this.args = this._targs[slot] as readonly unknown[];
+        this.args = timers.args[slot] as readonly unknown[];
       }
-      this._curWhen = this._twhens[slot];
-      this._tcbs[slot] = undefined;
-      this._targs[slot] = undefined;
-      this._freeSlot(slot);
+      this._curWhen = timers.whens[slot];
+      timers.cbs[slot] = undefined;
+      timers.args[slot] = undefined;
+      timers.free(slot);
     }
     return cb;
   }
@@ -347,7 +288,7 @@ export class NativeCore implements LoopCore {
   nextWhen(): number {
     if (this._opsCount > 0) this._flush();
     const next = this._ctl[CTL_NEXT_WHEN];
-    const staged = this._stageHead();
+    const staged = this._stage.head();
     return staged < next ? staged : next;
   }
 
@@ -355,7 +296,7 @@ export class NativeCore implements LoopCore {
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
-    if (this._stagePos < this._stageCount) {
+    if (this._stage.pending()) {
       const n = this._collectStaged(maxWait);
       if (n >= 0) return n;
     }
@@ -367,7 +308,7 @@ export class NativeCore implements LoopCore {
     // deadline read here is early, and the test only errs towards crossing.)
     if (this._count > 0) {
       let next = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
-      const staged = this._stageHead();
+      const staged = this._stage.head();
       if (staged < next) next = staged;
       if (this._virtual ? next > now : next >= now + CLOCK_RESOLUTION) return this._count;
     }
@@ -376,7 +317,7 @@ export class NativeCore implements LoopCore {
     ctl[CTL_OPS] = this._opsCount;
     ctl[CTL_NOW] = now;
     ctl[CTL_MAX_WAIT] = maxWait;
-    ctl[CTL_STAGE_TAKEN] = this._stagePos;
+    ctl[CTL_STAGE_TAKEN] = this._stage.taken();
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._raw.step();
@@ -397,7 +338,7 @@ export class NativeCore implements LoopCore {
     }
     this._count = count;
     if (this._virtual) this._vnow = ctl[CTL_NOW];
-    this._readStage();
+    this._stage.read();
     return count;
   }
 
@@ -410,70 +351,29 @@ export class NativeCore implements LoopCore {
    * timers it already ordered, without the crossing.
    */
   private _collectStaged(maxWait: number): number {
-    const ctl = this._ctl;
-    let pos = this._stagePos;
-    const end = this._stageCount;
-    // Cancelled ones at the front leave first (taken: their slots are ours to
-    // free now, and C++ will ignore their cancel commands), so that the time
-    // never jumps to a cancelled timer.
-    while (pos < end) {
-      const slot = ctl[CTL_STAGE_BASE + 2 * pos + 1];
-      if (this._tcbs[slot] !== undefined) break;
-      this._freeSlot(slot);
-      pos++;
-    }
-    this._stagePos = pos;
-    if (pos === end) return -1;
+    const stage = this._stage;
+    const timers = this._timers;
+    if (!stage.skipCancelled(timers)) return -1;
     let t = this._vnow;
     if (this._count === 0 && maxWait > 0) {
-      const first = ctl[CTL_STAGE_BASE + 2 * pos];
+      const first = stage.head();
       if (first > t) t = first;
     }
+    const ctl = this._ctl;
     const unstaged = ctl[CTL_NEXT_WHEN] < this._opsMinWhen ? ctl[CTL_NEXT_WHEN] : this._opsMinWhen;
     if (!(unstaged > t)) return -1;
     this._vnow = t;
-    while (pos < end && ctl[CTL_STAGE_BASE + 2 * pos] <= t) {
-      const slot = ctl[CTL_STAGE_BASE + 2 * pos + 1];
-      pos++;
-      if (this._tcbs[slot] === undefined) {
-        // Cancelled: dropped here, as C++ drops a cancelled timer from its heap.
-        this._freeSlot(slot);
-        continue;
-      }
+    for (let slot = stage.takeDue(t, timers); slot >= 0; slot = stage.takeDue(t, timers)) {
       if (this._count > this._mask) this._grow();
       this._ring[(this._head + this._count) & this._mask] = slot;
       this._count++;
     }
-    this._stagePos = pos;
     return this._count;
-  }
-
-  /** The deadline of the first published timer not taken yet, or +Infinity. */
-  private _stageHead(): number {
-    return this._stagePos < this._stageCount ? this._ctl[CTL_STAGE_BASE + 2 * this._stagePos] : Infinity;
-  }
-
-  /** Hands a slot back: bumps its generation (clearing ONE_ARG) so old handles no longer name it. */
-  private _freeSlot(slot: number): void {
-    this._tgens[slot] = (this._tgens[slot] & ~ONE_ARG) + 2;
-    this._free.push(slot);
-  }
-
-  /** After a step: take in what C++ published. */
-  private _readStage(): void {
-    const n = this._ctl[CTL_STAGED];
-    this._stageCount = n;
-    this._stagePos = 0;
   }
 
   close(): void {
     this._raw.close();
-    this._tcbs = [];
-    this._targs = [];
-    this._twhens = new Float64Array(0);
-    this._tgens = new Int32Array(0);
-    this._free = [];
-    this._slots = 0;
+    this._timers.release();
     this._ring = new Int32Array(2);
     this._rcbs = holeyArray(2);
     this._rargs = holeyArray(2);
@@ -482,45 +382,31 @@ export class NativeCore implements LoopCore {
     this._count = 0;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
-    this._stageCount = 0;
-    this._stagePos = 0;
+    this._stage.drop();
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
     this.arg0 = undefined;
   }
 
-  private _growSlots(): void {
-    const n = this._tgens.length * 2;
-    const gens = new Int32Array(n);
-    gens.set(this._tgens);
-    this._tgens = gens;
-    const whens = new Float64Array(n);
-    whens.set(this._twhens);
-    this._twhens = whens;
-  }
-
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
   private _flush(): void {
     this._ctl[CTL_OPS] = this._opsCount;
-    this._ctl[CTL_STAGE_TAKEN] = this._stagePos;
+    this._ctl[CTL_STAGE_TAKEN] = this._stage.taken();
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._raw.flush();
     this._release();
     // C++ took back what was published and not taken.
-    this._stageCount = 0;
-    this._stagePos = 0;
+    this._stage.drop();
   }
 
   /** Frees the slots of cancelled timers that C++ dropped from its heap. */
   private _release(): void {
     const n = this._ctl[CTL_OPS];
     const ops = this._ops;
-    for (let i = 0; i < n; i++) {
-      const slot = ops[i];
-      this._freeSlot(slot);
-    }
+    const timers = this._timers;
+    for (let i = 0; i < n; i++) timers.free(ops[i]);
   }
 
   /**

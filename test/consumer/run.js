@@ -252,7 +252,7 @@ function main() {
     'dist/index.d.mts',
     'binding.gyp',
     'native/addon.cc',
-    'native/loop_core.cc',
+    'native/native_loop.cc',
     'scripts/install.js',
     'scripts/local-headers.js',
     `prebuilds/${PLATFORM_DIR}/${prebuilt[0]}`,

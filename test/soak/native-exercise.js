@@ -22,7 +22,7 @@ const OPS_CAPACITY = 4096;
 const CTL = { head: 0, count: 1, ops: 2, timers: 3, now: 5, more: 6, maxWait: 7, virtual: 8 };
 
 function attachFresh(readySlots) {
-  const core = new binding.Core();
+  const core = new binding.testing.Core();
   const ctl = new Float64Array(CTL_SIZE);
   const ops = new Float64Array(2 * OPS_CAPACITY);
   let ready = new Int32Array(readySlots);

@@ -1,15 +1,17 @@
-// The native loop core: the timer heap and the ready ring of one loop.
+// NativeLoop: the native half of a loop's core — its timers and the gathering
+// step of each iteration. Knows nothing of N-API: the binding (addon.cc)
+// hands it raw views of three buffers that JavaScript also reads and writes
+// (layout.h, and the protocol in lib/backend/layout.ts). Its TypeScript
+// counterpart, which keeps every callback, is NativeCore
+// (lib/backend/native_core.ts), one of the two implementations of the
+// `LoopCore` contract (lib/backend/core.ts).
 //
-// Knows nothing of N-API. The binding (addon.cc) hands it raw views of three
-// buffers that JavaScript also reads and writes (layout.h, and the protocol in
-// lib/backend/layout.ts):
-//
-//      JS wrapper                         C++ core (this file)
+//      JS wrapper                         C++ (this file)
 //   callSoon:  ring[tail] = -1 (callback  --
 //              beside it, in JS)
 //   callLater: ops += (when, slot)        --
 //   cancel:    ops += (0, -slot-1)        --
-//   runOnce ------- step() (collect) ---> replay ops into the heap,
+//   runOnce ------- step() (Collect) ---> replay ops into the timer queue,
 //                                          wait (or jump the virtual clock)
 //                                          until the earliest timer is due,
 //                                          append due slots to the ring
@@ -19,13 +21,21 @@
 // So the boundary is crossed at most once per iteration that involves timers
 // (the wrapper skips it when something is ready and no timer can be due) and
 // never per callSoon, per timer or per dispatched callback. Callbacks and their
-// arguments stay in JavaScript: the core only ever moves small integers.
+// arguments stay in JavaScript: the core only ever moves small integers, and
+// never calls a callback (the loop's _runOnce is the one place that does).
+//
+// Who holds what:
+//   timer_heap.h   TimerHeap: a 4-ary heap of (when, seq, slot), a data structure
+//   timer_queue.h  TimerQueue: slot liveness, the sorted run, staging
+//   ready_ring.h   ReadyRing: appending due slots to the wrapper's ring
+//   clock.h        the monotonic clock and the sliced sleep
+//   this file      the protocol: validating ctl and ops, one step
 //
 // Staging (virtual clock only): at the end of a step the core publishes its
 // next kStageCapacity timers, in order, as (when, slot) pairs in ctl, and keeps
-// them at the front of its heap (TimerHeap::publish). Until its next crossing
+// them at the front of its queue (TimerQueue::publish). Until its next crossing
 // the wrapper may run iterations from them alone — jump to the first, move the
-// due ones to the ring — as long as no timer outside them (in the heap, or
+// due ones to the ring — as long as no timer outside them (in the queue, or
 // added since) is due by then; at the next crossing it reports how many it
 // took (ctl[stageTaken]) and the core retires those before anything else. A
 // simulation whose every event is a timer then crosses once per ~60 events
@@ -36,7 +46,7 @@
 #include <cstdint>
 
 #include "layout.h"
-#include "timer_heap.h"
+#include "timer_queue.h"
 
 namespace aioloop {
 
@@ -48,20 +58,21 @@ struct SharedViews {
   double* ops;            // kOpsCapacity pairs
 };
 
-// What went wrong, if anything. A null message means success.
+// What went wrong, if anything. Argument types are the binding's to check;
+// everything the core itself rejects is a value out of range in the shared
+// buffers, so the binding throws it as a RangeError. A null message means
+// success.
 struct Status {
-  enum Kind { kOk, kTypeError, kRangeError };
-  Kind kind = kOk;
   const char* message = nullptr;
   static Status Ok() { return Status{}; }
-  static Status Range(const char* m) { return Status{kRangeError, m}; }
-  static Status Type(const char* m) { return Status{kTypeError, m}; }
-  bool ok() const { return kind == kOk; }
+  static Status Range(const char* m) { return Status{m}; }
+  bool ok() const { return message == nullptr; }
 };
 
-class LoopCore {
+class NativeLoop {
  public:
-  // Replays the pending commands into the heap and reports released slots.
+  // Replays the pending commands into the timer queue and reports released
+  // slots.
   Status Flush(const SharedViews& v);
 
   // One iteration's gathering step (asyncio's _run_once before the callbacks
@@ -72,16 +83,17 @@ class LoopCore {
   Status Collect(const SharedViews& v, double now, double max_wait,
                  bool virtual_clock, double* ready_count);
 
-  // Drops every timer (loop.close()).
-  void Clear() { heap_.clear(); }
-  void Release() { heap_.release(); }
+  // Drops every timer, keeping the memory.
+  void Clear() { timers_.clear(); }
+  // Drops every timer and frees the memory (loop.close()).
+  void Release() { timers_.release(); }
 
  private:
   Status Retire(const SharedViews& v);
   Status ApplyOps(const SharedViews& v);
-  void PublishHeap(const SharedViews& v);
+  void PublishTimers(const SharedViews& v);
 
-  TimerHeap heap_;
+  TimerQueue timers_;
 };
 
 }  // namespace aioloop
