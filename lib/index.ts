@@ -7,7 +7,8 @@ export { Loop, newEventLoop, getRunningLoop, getEventLoop, setEventLoop } from '
 export type { LoopOptions, ExceptionHandler, TaskFactory } from './loop';
 export { Future, isFuture } from './futures';
 export type { DoneCallback, FutureOptions } from './futures';
-export { Task, createTask, ensureFuture, currentTask, allTasks, abortable } from './tasks';
+export { Task, createTask, ensureFuture, currentTask, allTasks } from './tasks';
+export { abortable } from './abortable';
 export type { ContextOption } from './context';
 export { sleep } from './sleep';
 export type { TaskOptions, Awaitable } from './tasks';

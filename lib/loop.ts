@@ -54,10 +54,11 @@ import { EventLoopError } from './exceptions';
 import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 import { safeConsoleError } from './report';
+import { wouldWaitForeverError } from './wait_forever';
 import { _reportUnretrieved } from './unretrieved';
 import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
-import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, Task, type Awaitable } from './tasks';
+import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, type Awaitable, type Task } from './tasks';
 import {
   callbackName,
   checkBoolean,
@@ -572,31 +573,7 @@ export class Loop implements DrivenLoop {
    * one, or (`hosted`) a hosted one when Node has nothing left to wake it.
    */
   _wouldWaitForever(hosted = false): EventLoopError {
-    const awaiting = this._awaiting;
-    const lines = [
-      'Event loop would wait forever: nothing is ready and no timer is pending' +
-        (awaiting !== null ? `, but ${awaiting} is not done` : '') +
-        (hosted ? ", and Node's event loop has nothing left that could wake it" : '') +
-        '.',
-    ];
-    const tasks = [...allTasks(this)];
-    if (tasks.length === 0) {
-      lines.push('No task is parked.');
-    } else {
-      lines.push('Parked tasks:');
-      for (const t of tasks) lines.push(`  ${t.getName()}: ${t._waitingFor()}`);
-      for (const cycle of waitCycles(tasks)) {
-        lines.push(`Tasks waiting on each other (a deadlock): ${cycle.map((t) => t.getName()).join(' -> ')}`);
-      }
-    }
-    const onPromise = (awaiting !== null && awaiting._dependsOnPromise()) || tasks.some((t) => t._waitsOnPromise());
-    if (onPromise && !hosted) {
-      lines.push(
-        "A Node promise settles only while Node's event loop runs, and a blocking run keeps it from running: " +
-          'run this in hosted mode (runAsync, loop.runUntilCompleteAsync, loop.runForeverAsync).',
-      );
-    }
-    return new EventLoopError(lines.join('\n'));
+    return wouldWaitForeverError(this._awaiting, [...allTasks(this)], hosted);
   }
 
   // -- exception handling and debug -----------------------------------------
@@ -686,30 +663,6 @@ export class Loop implements DrivenLoop {
   toString(): string {
     return `<Loop backend=${this.backend} clock=${this.clock} running=${this._running} closed=${this._closed} debug=${this._debug}>`;
   }
-}
-
-/** The cycles among tasks that wait on one another (each cycle once, first task repeated at the end). */
-function waitCycles(tasks: Task<unknown>[]): Task<unknown>[][] {
-  const cycles: Task<unknown>[][] = [];
-  const seen = new Set<Task<unknown>>();
-  for (const start of tasks) {
-    if (seen.has(start)) continue;
-    const path: Task<unknown>[] = [];
-    const onPath = new Map<Task<unknown>, number>();
-    let t: Task<unknown> | null = start;
-    while (t !== null && !seen.has(t)) {
-      onPath.set(t, path.length);
-      path.push(t);
-      seen.add(t);
-      const w: unknown = t._waiter;
-      t = w instanceof Task && !w.done() ? w : null;
-      if (t !== null && onPath.has(t)) {
-        cycles.push([...path.slice(onPath.get(t)!), t]);
-        break;
-      }
-    }
-  }
-  return cycles;
 }
 
 /** A new loop (it is not made current: see `setEventLoop`). */

@@ -43,7 +43,7 @@ import { _captureForTask, _contextOption, type Context, type ContextOption } fro
 import { CANCELLED, checkLoop, FAILED, FINISHED, Future, PENDING } from './futures';
 import { _addSweeper } from './kept_objects';
 import { TaskRegistry, type LiveList } from './task_registry';
-import { checkBoolean, checkFunction, checkOptions, checkString, describe } from './validate';
+import { checkBoolean, checkOptions, checkString, describe } from './validate';
 
 /** Options of `new Task()` and `createTask()`. */
 export interface TaskOptions {
@@ -530,58 +530,14 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
     const loop = given ?? _getEventLoop();
     const fut = new Future<T>({ loop });
     fut._fromPromise = true;
-    followPromise(fut, aw, loop);
+    _followPromise(fut, aw, loop);
     return fut;
   }
   throw new TypeError(`ensureFuture: a Future, a coroutine or a promise is required, got ${describe(aw)}`);
 }
 
-/**
- * A Future for abortable Node work: calls `start(signal)` and follows the
- * promise it returns; cancelling the Future aborts `signal`, so the work
- * itself stops (asyncio's outcome for cancellation, which a plain promise
- * cannot give: `ensureFuture(promise)` only stops waiting, the promise runs
- * on). `abortable((signal) => fetch(url, { signal }))`. Settles only while
- * Node's event loop runs: hosted mode.
- */
-export function abortable<T>(start: (signal: AbortSignal) => PromiseLike<T>, options?: { loop?: MinimalLoop }): Future<T> {
-  checkFunction(start, 'start', 'abortable');
-  const opts = checkOptions(options, 'abortable');
-  const loop = opts.loop === undefined ? _getEventLoop() : checkLoop(opts.loop, 'abortable');
-  const fut = new AbortableFuture<T>(loop);
-  let promise: PromiseLike<T>;
-  try {
-    promise = start(fut._controller.signal);
-  } catch (err) {
-    fut._fail(err);
-    return fut;
-  }
-  if (!isPromiseLike(promise)) {
-    throw new TypeError(`abortable: start must return a promise, got ${describe(promise)}`);
-  }
-  followPromise(fut, promise, loop);
-  return fut;
-}
-
-/** The Future `abortable` returns: cancelling it aborts the work's signal at once. */
-class AbortableFuture<T> extends Future<T> {
-  /** @internal */ _controller: AbortController;
-
-  constructor(loop: MinimalLoop) {
-    super({ loop });
-    this._fromPromise = true;
-    this._controller = new AbortController();
-  }
-
-  override cancel(msg?: string): boolean {
-    const cancelled = super.cancel(msg);
-    if (cancelled && !this._controller.signal.aborted) this._controller.abort(new CancelledError(msg));
-    return cancelled;
-  }
-}
-
-/** Settles `fut` with `promise` (unless it is done first, or its loop closed). */
-function followPromise<T>(fut: Future<T>, promise: PromiseLike<T>, loop: MinimalLoop): void {
+/** @internal Settles `fut` with `promise` (unless it is done first, or its loop closed). */
+export function _followPromise<T>(fut: Future<T>, promise: PromiseLike<T>, loop: MinimalLoop): void {
   const closed = () => isAbstractLoop(loop) && loop.isClosed();
   promise.then(
     (value) => {
