@@ -44,8 +44,9 @@
  * (stage.ts).
   */
 import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type AbstractLoop } from '../events';
-import { monotonic } from './clock';
+import { monotonic, sleepSeconds } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
+import { LocalTimers } from './local_timers';
 import { Stage } from './stage';
 import { ONE_ARG, TimerSlots } from './timer_slots';
 import {
@@ -111,6 +112,12 @@ export class NativeCore implements LoopCore {
   private readonly _stage: Stage;
   /** The deadline of the timer `next()` took last, NaN for a callSoon entry. */
   private _curWhen: number;
+  /**
+   * True while C++ holds no live timer and the few pending ones are kept in
+   * `_local` (local_timers.ts): iterations then never cross.
+   */
+  private _localMode: boolean;
+  private readonly _local: LocalTimers;
 
   constructor(binding: NativeBinding, loop: AbstractLoop, clock: ClockName) {
     this._loop = loop;
@@ -135,6 +142,8 @@ export class NativeCore implements LoopCore {
     this.args = NONE;
     this.arg0 = undefined;
     this._curWhen = NaN;
+    this._localMode = true;
+    this._local = new LocalTimers();
     this._raw.attach(this._ctl.buffer as ArrayBuffer, this._ring.buffer as ArrayBuffer, this._ops.buffer as ArrayBuffer);
   }
 
@@ -192,15 +201,33 @@ export class NativeCore implements LoopCore {
     this._cancelSlot(token as number);
   }
 
-  /** Takes a slot for a timer and queues its command for C++. */
+  /** Takes a slot for a timer and keeps it locally or queues its command for C++. */
   private _addTimer(when: number, callback: Callback, args: unknown): number {
     const slot = this._timers.add(when, callback, args);
+    if (this._localMode) {
+      if (this._local.hasRoom()) {
+        this._local.push(when, slot);
+        return slot;
+      }
+      this._toCpp();
+    }
+    this._pushAdd(when, slot);
+    return slot;
+  }
+
+  /** Too many timers for the local heap: all of them go to C++, in scheduling order. */
+  private _toCpp(): void {
+    this._localMode = false;
+    this._local.drain((when, slot) => this._pushAdd(when, slot));
+  }
+
+  /** Queues an add command for C++. */
+  private _pushAdd(when: number, slot: number): void {
     if (this._opsCount === OPS_CAPACITY) this._flush();
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
     this._ops[i + 1] = slot;
     if (when < this._opsMinWhen) this._opsMinWhen = when;
-    return slot;
   }
 
   cancel(handle: Handle): void {
@@ -222,6 +249,11 @@ export class NativeCore implements LoopCore {
 
   private _cancelSlot(slot: number): void {
     this._timers.cancel(slot);
+    if (this._localMode) {
+      // Not in the local heap: it is already due, in the ring, whose entry frees it.
+      if (this._local.remove(slot)) this._timers.free(slot);
+      return;
+    }
     // Drop it from the heap. The slot stays taken until C++ says it dropped
     // it (or its entry leaves the ring, if it was already due).
     if (this._opsCount === OPS_CAPACITY) this._flush();
@@ -286,6 +318,7 @@ export class NativeCore implements LoopCore {
   }
 
   nextWhen(): number {
+    if (this._localMode) return this._local.head();
     if (this._opsCount > 0) this._flush();
     const next = this._ctl[CTL_NEXT_WHEN];
     const staged = this._stage.head();
@@ -293,6 +326,7 @@ export class NativeCore implements LoopCore {
   }
 
   collect(maxWait: number): number {
+    if (this._localMode) return this._collectLocal(maxWait);
     const ctl = this._ctl;
     // No timer anywhere: nothing for C++ to do, so do not cross.
     if (this._opsCount === 0 && ctl[CTL_TIMERS] === 0) return this._count;
@@ -339,7 +373,43 @@ export class NativeCore implements LoopCore {
     this._count = count;
     if (this._virtual) this._vnow = ctl[CTL_NOW];
     this._stage.read();
+    // C++ has no live timer left: the next few can stay on this side.
+    if (ctl[CTL_TIMERS] === 0 && this._opsCount === 0 && !this._stage.pending()) this._localMode = true;
     return count;
+  }
+
+  /**
+   * `collect` in local mode: the same steps C++ takes (wait or jump to the
+   * first timer if nothing is ready, then move the due ones to the ring in
+   * (when, order) order), on the local heap, without crossing.
+   */
+  private _collectLocal(maxWait: number): number {
+    const local = this._local;
+    if (local.size === 0) return this._count;
+    let now = this.time();
+    if (this._count === 0 && maxWait > 0) {
+      const target = local.head();
+      if (this._virtual) {
+        if (target > now && target !== Infinity) now = this._vnow = target;
+      } else {
+        const deadline = target < now + maxWait ? target : now + maxWait;
+        if (deadline > now && deadline !== Infinity) now += sleepSeconds(deadline - now);
+      }
+    }
+    if (this._virtual) {
+      while (local.size > 0 && local.head() <= now) this._pushReady(local.pop());
+    } else {
+      const end = now + CLOCK_RESOLUTION;
+      while (local.size > 0 && local.head() < end) this._pushReady(local.pop());
+    }
+    return this._count;
+  }
+
+  /** Appends a due timer's slot to the ring. */
+  private _pushReady(slot: number): void {
+    if (this._count > this._mask) this._grow();
+    this._ring[(this._head + this._count) & this._mask] = slot;
+    this._count++;
   }
 
   /**
@@ -383,6 +453,8 @@ export class NativeCore implements LoopCore {
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._stage.drop();
+    this._local.clear();
+    this._localMode = true;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
