@@ -16,6 +16,7 @@ import { _setRunningLoop } from './events';
 export function runBlocking(loop: DrivenLoop): void {
   loop._beginRun(true);
   const prev = _setRunningLoop(loop);
+  loop._busyBegin();
   try {
     for (;;) {
       // A loop stopped before its run still runs one iteration, without waiting.
@@ -27,6 +28,7 @@ export function runBlocking(loop: DrivenLoop): void {
       }
     }
   } finally {
+    loop._busyEnd();
     loop._endRun();
     _setRunningLoop(prev);
   }

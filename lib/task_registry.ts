@@ -42,9 +42,11 @@ export interface TrackedTask<T extends object> {
   getName(): string;
 }
 
-/** The live tasks of one loop, newest first. */
+/** The live tasks of one loop, newest first, and how many were made and finished (for `loop.stats()`). */
 export class LiveList<T> {
   head: T | null = null;
+  created = 0;
+  finished = 0;
 }
 
 /** What the report of a destroyed pending task needs, kept apart from the task. */
@@ -88,6 +90,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
       this._link(task);
       return;
     }
+    this._listOf(loop).created++;
     const ref = new WeakRef(task);
     task._weakRef = ref;
     let set = this._weak.get(loop);
@@ -103,7 +106,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   remove(task: T): void {
     const ref = task._weakRef;
     if (ref !== null) {
-      this._weak.get(task._loop)?.delete(ref);
+      if (this._weak.get(task._loop)?.delete(ref)) this._listOf(task._loop).finished++;
       this._pending.unregister(task);
       return;
     }
@@ -135,6 +138,12 @@ export class TaskRegistry<T extends TrackedTask<T>> {
     return out;
   }
 
+  /** How many tasks `loop` made and how many of them finished: [created, finished]. */
+  counts(loop: object): [number, number] {
+    const list = this._live.get(loop);
+    return list === undefined ? [0, 0] : [list.created, list.finished];
+  }
+
   /** Forgets every task of a closed loop (it holds no references). */
   forget(loop: object): void {
     this._live.delete(loop);
@@ -162,6 +171,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   _link(task: T): void {
     const list = this._listOf(task._loop);
     const head = list.head;
+    list.created++;
     task._liveList = list;
     task._liveNext = head;
     task._livePrev = null;
@@ -173,6 +183,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   _unlink(task: T): void {
     const list = task._liveList;
     if (list === null) return;
+    list.finished++;
     const prev = task._livePrev;
     const next = task._liveNext;
     if (prev !== null) prev._liveNext = next;
