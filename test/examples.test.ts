@@ -10,8 +10,8 @@ const BOUND_MS = 30_000;
 
 beforeAll(() => ensureDist(), 120_000);
 
-function runExample(file: string, backend: string) {
-  return runNode([`examples/${file}`], { env: { AIOLOOP_BACKEND: backend }, boundMs: BOUND_MS });
+function runExample(file: string, backend: string, env: Record<string, string> = {}) {
+  return runNode([`examples/${file}`], { env: { AIOLOOP_BACKEND: backend, ...env }, boundMs: BOUND_MS });
 }
 
 describe.each(BACKENDS)('examples (%s)', (backend) => {
@@ -61,7 +61,40 @@ describe.each(BACKENDS)('examples (%s)', (backend) => {
   }, 40_000);
 });
 
+describe.each(BACKENDS)('simulation examples (%s)', (backend) => {
+  it('06: the race passes without jitter, explore finds it, AIOLOOP_SEED replays it, a Lock fixes it', async () => {
+    const r = await runExample('06_race_explore.js', backend);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^without jitter: balance 40 \(.*machine 2: declined, balance 40 < 60\)$/);
+    const found = /^explore: seed (\d+) fails after (\d+) passing runs: account overdrawn: balance -20$/.exec(lines[1]);
+    expect(found).not.toBeNull();
+    const seed = Number(found![1]);
+    expect(seed).toBeLessThan(500); // "within a few hundred seeds"
+    expect(lines[2]).toBe('trace:');
+    const replayAt = lines.indexOf(`replay: AIOLOOP_SEED=${seed} node examples/06_race_explore.js`);
+    expect(replayAt).toBeGreaterThan(3);
+    const trace = lines.slice(3, replayAt);
+    expect(trace.at(-1)).toMatch(/main failed: Error: account overdrawn: balance -20$/);
+    expect(lines[replayAt + 1]).toBe('with a Lock: 1000 run(s) passed, seeds 0..999');
+
+    const replay = await runExample('06_race_explore.js', backend, { AIOLOOP_SEED: String(seed) });
+    expect(replay.code).toBe(0);
+    const again = replay.stdout.trimEnd().split('\n');
+    expect(again[1]).toBe(`explore: seed ${seed} fails after 0 passing runs: account overdrawn: balance -20`);
+    expect(again.slice(3, 3 + trace.length)).toEqual(trace);
+    expect(again.at(-1)).toBe(`with a Lock: 1 run(s) passed, seeds ${seed}..${seed}`);
+  }, 60_000);
+});
+
 describe('examples across backends', () => {
+  it('06: explore finds the same seed with the same trace on native and js', async () => {
+    const [native, js] = await Promise.all([runExample('06_race_explore.js', 'native'), runExample('06_race_explore.js', 'js')]);
+    expect(native.stdout).toMatch(/explore: seed \d+ fails/);
+    expect(js.stdout).toBe(native.stdout);
+  }, 60_000);
+
   it('05: the bank simulation prints the same day on native and js', async () => {
     const [native, js] = await Promise.all([runExample('05_bank_simulation.js', 'native'), runExample('05_bank_simulation.js', 'js')]);
     expect(native.stdout).not.toBe('');
