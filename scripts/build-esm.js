@@ -10,7 +10,7 @@ const dist = path.join(__dirname, '..', 'dist');
 /** The package's entry points: `aioloop` and `aioloop/replicate`. */
 const ENTRIES = [
   { file: 'index', binding: 'aioloop' },
-  { file: 'replicate', binding: 'replicate' },
+  { file: 'replicate', binding: 'replicateModule' },
 ];
 
 for (const { file, binding } of ENTRIES) {
