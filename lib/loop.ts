@@ -433,13 +433,17 @@ export class Loop implements DrivenLoop {
     const core = this._core;
     const stats = this._stats;
     let reached = false;
+    // The sentinel is the loop's own, not one of the user's callbacks or
+    // timers: counted while it is pending (so the counters treat the loop as
+    // having a timer), and taken out of the counts when it runs.
+    stats.timersScheduled++;
     const token = core.atQuiet1(
       target,
       () => {
         reached = true;
-        // The sentinel is the loop's own: it is not one of the user's callbacks or timers.
-        stats.entries--;
+        stats.timersScheduled--;
         stats.timersFired--;
+        stats.entries--;
       },
       undefined,
     );
@@ -453,7 +457,10 @@ export class Loop implements DrivenLoop {
         this._runReady(this._collect(Infinity));
       }
     } finally {
-      if (!reached && !this._closed) core.cancelQuiet(token);
+      if (!reached) {
+        stats.timersScheduled--;
+        if (!this._closed) core.cancelQuiet(token);
+      }
       stats.busyEnd();
       this._running = false;
       _setRunningLoop(prev);
