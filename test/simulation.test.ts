@@ -512,6 +512,19 @@ describe.each(BACKENDS)('loop.stats() (%s)', (backend: Backend) => {
     expect(s.lag).toBeLessThan(1);
   });
 
+  it('counts only the slices of a hosted run as busy, not the time Node had the thread', async () => {
+    const loop = makeLoop(backend);
+    loop.callSoon(() => spin(20));
+    loop.callLater(0.08, () => loop.stop());
+    const t0 = performance.now();
+    await loop.runForeverAsync();
+    const total = (performance.now() - t0) / 1000;
+    const s = loop.stats();
+    expect(s.callbackTime).toBeGreaterThanOrEqual(0.02);
+    expect(s.callbackTime).toBeLessThan(total - 0.03);
+    expect(s.timersFired).toBe(1);
+  });
+
   it('does not count the sentinel of advance as a callback or a timer', () => {
     const loop = makeLoop(backend, { clock: 'virtual' });
     loop.advance(5);
