@@ -5,7 +5,7 @@
  * Where each figure comes from
  * ----------------------------
  * Nothing is counted per callback on the hot path. The loop hands every
- * iteration's gathering step to `LoopCounters.collect` (one call a
+ * iteration's gathering step to `LoopCounters.collect` (one call an
  * iteration, inlined by the JIT), which reads what the core already knows:
  *
  *   iterations      +1 per collect
@@ -103,20 +103,32 @@ export class LoopCounters {
 
   /** The gathering step of one iteration, counted (the loop's `_collect`). */
   collect(core: LoopCore, maxWait: number): number {
-    // A loop that never had a timer has none to count, wait for, or be late
-    // for: one branch, and the callSoon-only workloads (W1, W2, W5) pay
-    // nothing more than the three counts below.
-    const n = this.timersScheduled === 0 ? core.collect(maxWait) : this._collectTimers(core, maxWait);
+    // Only a monotonic loop that has had timers reads the earliest deadline
+    // and the clock (for the lag and the wait). Everything else — the
+    // callSoon-only workloads W1, W2, W5, and the virtual clock — takes the
+    // straight path: a ready count before, four counts after.
+    //
+    // The shape is measured, not a matter of taste: with the collect behind
+    // a conditional expression (`cond ? core.collect() : timed()`), W2 on the
+    // js core settled in V8's slow mode (~23 M/s against ~37 M/s) in most
+    // processes; an early return keeps it fast.
+    if (this._monotonic && this.timersScheduled !== 0) return this._collectTimed(core, maxWait);
+    const before = core.readyCount();
+    const n = core.collect(maxWait);
     this.iterations++;
     this.entries += n;
     if (n > this.maxReady) this.maxReady = n;
+    if (n !== before) this.timersFired += n - before;
     return n;
   }
 
-  /** A collect of a loop that has had timers: how many came due, and on the monotonic clock the wait and the lag. */
-  private _collectTimers(core: LoopCore, maxWait: number): number {
+  /** `collect` on the monotonic clock once timers exist: also the wait and the lag. */
+  private _collectTimed(core: LoopCore, maxWait: number): number {
     const before = core.readyCount();
-    const n = this._monotonic ? this._collectMonotonic(core, maxWait, before) : core.collect(maxWait);
+    const n = this._collectMonotonic(core, maxWait, before);
+    this.iterations++;
+    this.entries += n;
+    if (n > this.maxReady) this.maxReady = n;
     if (n !== before) this.timersFired += n - before;
     return n;
   }
