@@ -18,6 +18,11 @@
  *   iteration: n = _collect(wait) = core.collect(wait)     (<= 1 crossing)
  *              _runReady(n): n times cb = core.next(); cb(...core.args)
  *
+ * Above the core, also here: seeded timer jitter (lib/jitter.ts: one draw
+ * per timer in `_callAt`/`_at1`, so both cores see the same deadlines), the
+ * counters of `stats()` (lib/stats.ts: counted per iteration in `_collect`),
+ * and `advance`/`advanceTo` for driving a virtual clock from a test.
+ *
  * One place calls callbacks: `_runReady`. Every other path — Future
  * completion, task wake-ups, timers coming due — only appends to the ready
  * queue. An iteration runs exactly the handles that were ready when it began
@@ -385,9 +390,9 @@ export class Loop implements DrivenLoop {
   // advance/advanceTo are runOnce repeated up to a time: the loop is the
   // running loop while they run, a stop() inside is left for the next run,
   // and callbacks still run only in _runReady. Time is moved by a sentinel
-  // timer at the target, put straight on the core (no jitter, not counted):
-  // while it is pending the virtual clock cannot jump past the target, and
-  // once it has run the clock stands exactly there.
+  // timer at the target, put straight on the core (no jitter; left out of
+  // stats() once it ran): while it is pending the virtual clock cannot jump
+  // past the target, and once it has run the clock stands exactly there.
 
   /**
    * Virtual clock: runs every callback and timer due up to `time() + seconds`
