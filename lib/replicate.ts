@@ -78,6 +78,14 @@ export interface Replication<R> {
   value: R;
 }
 
+/**
+ * Replications handed to a worker at once (piscina's concurrentTasksPerWorker).
+ * A replication runs synchronously, so the extra ones just wait in the
+ * worker's queue: its next one is there the moment it finishes one, without
+ * a round trip to the main thread. More than a few only unbalances the end.
+ */
+const PREFETCH = 4;
+
 /** The worker module beside this one (dist/replicate_worker.js). */
 function workerFile(): string {
   return path.join(__dirname, 'replicate_worker.js');
@@ -111,7 +119,15 @@ export async function* replicate<R = unknown, P = unknown>(options: ReplicateOpt
 
   // Loaded here, not at import: only a program that replicates pays for it.
   const { Piscina } = require('piscina') as typeof import('piscina');
-  const pool = new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  const pool = new Piscina({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+    // A worker holds its next replication while it runs one, so it never
+    // sits idle waiting for the main thread to hand it work.
+    concurrentTasksPerWorker: PREFETCH,
+  });
 
   // Results wait here until the consumer takes them (in completion order).
   const ready: Array<Replication<R>> = [];
