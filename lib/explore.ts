@@ -103,7 +103,7 @@ function seedFromEnv(): number | null {
 }
 
 /** The outcome of one run: null when it passed, else the trace and the cause. */
-function runOnce<T>(
+function runSeed<T>(
   main: (run: ExploreRun) => Coroutine<T>,
   seed: number,
   max: number,
@@ -178,7 +178,7 @@ export function explore<T>(main: (run: ExploreRun) => Coroutine<T>, options: Exp
     throw new RangeError(`explore: seed + runs - 1 must be <= ${MAX_SEED}, got ${lastSeed}`);
   }
   for (let seed = firstSeed; seed <= lastSeed; seed++) {
-    const failed = runOnce(main, seed, max, backend);
+    const failed = runSeed(main, seed, max, backend);
     if (failed !== null) throw new ExploreError(seed, seed - firstSeed, max, failed.trace, failed.cause);
   }
   return { runs: lastSeed - firstSeed + 1, firstSeed, lastSeed, max, replay: replaySeed !== null };
