@@ -56,10 +56,11 @@ describe.each(BACKENDS)('replicate (%s)', (backend) => {
   it('loads ES-module simulations and plain functions, and passes jitter seeded per replication', async () => {
     const esm = path.join(FIXTURES, 'esm_model.mjs');
     const out = await rep.replicateAll({ module: esm, runs: 3, threads: 2, params: { offset: 1 }, backend });
+    // Each worker's loop runs on the backend asked for.
     expect(out).toEqual([
-      { seed: 0, value: { seed: 0, time: 1 } },
-      { seed: 1, value: { seed: 1, time: 2 } },
-      { seed: 2, value: { seed: 2, time: 3 } },
+      { seed: 0, value: { seed: 0, time: 1, backend } },
+      { seed: 1, value: { seed: 1, time: 2, backend } },
+      { seed: 2, value: { seed: 2, time: 3, backend } },
     ]);
     const plain = await rep.replicateAll({ module: esm, exportName: 'plain', runs: 2, threads: 1, backend });
     expect(plain.map((r) => r.value)).toEqual(['plain 0', 'plain 1']);

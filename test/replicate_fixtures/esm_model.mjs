@@ -3,7 +3,7 @@ import { getRunningLoop, sleep } from 'aioloop';
 
 export function* simulate(seed, params) {
   yield* sleep(seed + params.offset);
-  return { seed, time: getRunningLoop().time() };
+  return { seed, time: getRunningLoop().time(), backend: getRunningLoop().backend };
 }
 
 export function plain(seed) {
