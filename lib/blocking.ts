@@ -17,6 +17,7 @@ import { _keptFlushDue, _maintainWeakRefs } from './kept_objects';
 export function runBlocking(loop: DrivenLoop): void {
   loop._beginRun(true);
   const prev = _setRunningLoop(loop);
+  loop._busyBegin();
   try {
     for (;;) {
       // A loop stopped before its run still runs one iteration, without waiting.
@@ -29,6 +30,7 @@ export function runBlocking(loop: DrivenLoop): void {
       }
     }
   } finally {
+    loop._busyEnd();
     loop._endRun();
     _setRunningLoop(prev);
   }

@@ -50,6 +50,10 @@ export interface DrivenLoop extends AbstractLoop {
   _beginRun(exclusive: boolean): void;
   /** Ends a run: the loop is neither running nor stopping, and has no waker. */
   _endRun(): void;
+  /** A run (blocking) or a slice (hosted) begins: busy time for `stats()` starts. */
+  _busyBegin(): void;
+  /** The run or slice ends: its busy time is counted. */
+  _busyEnd(): void;
   /** The gathering half of an iteration; returns how many entries it runs. */
   _collect(maxWait: number): number;
   /** Runs the next `n` ready entries (the one place that calls callbacks). */

@@ -171,15 +171,18 @@ class HostedRun implements Waker {
     this._state = SLICING;
     const prev = _setRunningLoop(this._loop);
     let stopping: boolean;
+    this._loop._busyBegin();
     try {
       stopping = this._runSlice();
     } catch (err) {
       // Callbacks' errors go to the exception handler; only a broken core
       // gets here. End the run rather than leave the promise pending.
+      this._loop._busyEnd();
       _setRunningLoop(prev);
       this._finish(err);
       return;
     }
+    this._loop._busyEnd();
     _setRunningLoop(prev);
     if (stopping) this._finish(null);
     else this._park();

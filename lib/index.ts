@@ -37,3 +37,7 @@ export { TaskGroup, taskGroup } from './taskgroups';
 export { Queue, LifoQueue, PriorityQueue, defaultCompare } from './queues';
 export type { CompareFn } from './queues';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from './locks';
+export { explore, ExploreError } from './explore';
+export type { ExploreOptions, ExploreResult, ExploreRun } from './explore';
+export type { JitterOptions } from './jitter';
+export type { LoopStats } from './stats';

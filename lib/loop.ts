@@ -18,6 +18,11 @@
  *   iteration: n = _collect(wait) = core.collect(wait)     (<= 1 crossing)
  *              _runReady(n): n times cb = core.next(); cb(...core.args)
  *
+ * Above the core, also here: seeded timer jitter (lib/jitter.ts: one draw
+ * per timer in `_callAt`/`_at1`, so both cores see the same deadlines), the
+ * counters of `stats()` (lib/stats.ts: counted per iteration in `_collect`),
+ * and `advance`/`advanceTo` for driving a virtual clock from a test.
+ *
  * One place calls callbacks: `_runReady`. Every other path — Future
  * completion, task wake-ups, timers coming due — only appends to the ready
  * queue. An iteration runs exactly the handles that were ready when it began
@@ -47,7 +52,7 @@ import {
   _requireRunningLoop,
   NO_ARGS,
   type Handle,
-  type TimerHandle,
+  TimerHandle,
   type ExceptionContext,
 } from './events';
 import { EventLoopError } from './exceptions';
@@ -58,7 +63,9 @@ import { wouldWaitForeverError } from './wait_forever';
 import { _reportUnretrieved } from './unretrieved';
 import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
-import { _createTaskOn, _forgetTasks, _noteSteps, allTasks, type Awaitable, type Task } from './tasks';
+import { checkJitterOptions, Jitter, type JitterOptions } from './jitter';
+import { LoopCounters, type LoopStats } from './stats';
+import { _createTaskOn, _forgetTasks, _noteSteps, _taskCounts, allTasks, type Awaitable, type Task } from './tasks';
 import {
   callbackName,
   checkBoolean,
@@ -77,6 +84,11 @@ export interface LoopOptions {
   clock?: ClockName;
   /** Debug mode: slow-callback reports. Default: AIOLOOP_DEBUG=1. */
   debug?: boolean;
+  /**
+   * Virtual clock only: every timer fires late by a seeded pseudo-random
+   * amount in `[0, max)` seconds (see lib/jitter.ts). One seed, one schedule.
+   */
+  jitter?: JitterOptions;
 }
 
 /** `handler(loop, context)`, set with `loop.setExceptionHandler`. */
@@ -97,6 +109,12 @@ export class Loop implements DrivenLoop {
   /** @internal */ _debug: boolean;
   /** @internal */ _exceptionHandler: ExceptionHandler | null;
   /** @internal */ _taskFactory: TaskFactory | null;
+  /** @internal The seeded lateness of timers (virtual clock with `jitter`), or null. */
+  _jitter: Jitter | null;
+  /** @internal The counters of `stats()` (lib/stats.ts). */
+  _stats: LoopCounters;
+  /** @internal The task counts [created, finished] kept when the loop closed. */
+  _closedTaskCounts: [number, number] | null = null;
   /** Callbacks running longer than this (seconds) are reported in debug mode. */
   slowCallbackDuration: number;
 
@@ -108,6 +126,12 @@ export class Loop implements DrivenLoop {
     }
     const debug = opts.debug;
     checkBoolean(debug, 'debug', 'Loop', true);
+    const jitter = checkJitterOptions(opts.jitter, 'Loop');
+    if (jitter !== undefined && clock !== 'virtual') {
+      throw new TypeError("Loop: jitter needs clock: 'virtual' (a real clock has its own)");
+    }
+    this._jitter = jitter === undefined ? null : new Jitter(jitter);
+    this._stats = new LoopCounters(clock === 'monotonic');
     this._core = createCore(resolveBackend(opts.backend), clock, this);
     this._stopping = false;
     this._running = false;
@@ -184,7 +208,8 @@ export class Loop implements DrivenLoop {
    */
   _at1(when: number, callback: Callback, arg: unknown): TimerToken {
     if (this._closed) throw new EventLoopError('Event loop is closed');
-    const token = this._core.atQuiet1(when, callback, arg);
+    const token = this._core.atQuiet1(this._jitter === null ? when : this._jitter.late(when), callback, arg);
+    this._stats.timersScheduled++;
     if (this._waker !== null) this._waker.wake();
     return token;
   }
@@ -197,6 +222,7 @@ export class Loop implements DrivenLoop {
   /** @internal Cancels an `_at1` timer that has not run yet. */
   _cancelTimer(token: TimerToken): void {
     if (this._closed) return;
+    this._stats.timersCancelled++;
     this._core.cancelQuiet(token);
     if (this._waker !== null) this._waker.wake();
   }
@@ -231,7 +257,8 @@ export class Loop implements DrivenLoop {
       args = [ctx, callback, ...args];
       callback = runInContext;
     }
-    const handle = this._core.at(when, callback, args);
+    const handle = this._core.at(this._jitter === null ? when : this._jitter.late(when), callback, args);
+    this._stats.timersScheduled++;
     if (this._waker !== null) this._waker.wake();
     return handle;
   }
@@ -239,6 +266,9 @@ export class Loop implements DrivenLoop {
   /** @internal Called by Handle.cancel() for a handle the core still holds a place for. */
   _handleCancelled(handle: Handle): void {
     // Also on a closed loop: the js core's handle still lets go of its callback.
+    if (handle instanceof TimerHandle && !this._closed && this._core.callbackOf(handle) !== undefined) {
+      this._stats.timersCancelled++;
+    }
     this._core.cancel(handle);
     // A hosted run waiting for this timer must not keep the process alive for it.
     if (this._waker !== null) this._waker.wake();
@@ -289,9 +319,11 @@ export class Loop implements DrivenLoop {
     this._checkStart(true);
     this._running = true;
     const prev = _setRunningLoop(this);
+    this._stats.busyBegin();
     try {
       this._runReady(this._collect(this._stopping ? 0 : Infinity));
     } finally {
+      this._stats.busyEnd();
       this._running = false;
       _setRunningLoop(prev);
     }
@@ -369,6 +401,105 @@ export class Loop implements DrivenLoop {
     });
   }
 
+  // -- driving the virtual clock, and the loop's counters ----------------------
+  //
+  // advance/advanceTo are runOnce repeated up to a time: the loop is the
+  // running loop while they run, a stop() inside is left for the next run,
+  // and callbacks still run only in _runReady. Time is moved by a sentinel
+  // timer at the target, put straight on the core (no jitter; left out of
+  // stats() once it ran): while it is pending the virtual clock cannot jump
+  // past the target, and once it has run the clock stands exactly there.
+
+  /**
+   * Virtual clock: runs every callback and timer due up to `time() + seconds`
+   * — with whatever they schedule within that window — and leaves `time()`
+   * exactly there (fake-timers' `tick`, SimPy's `run(until=...)`). Throws on
+   * a running loop, a monotonic clock, NaN, a negative or infinite `seconds`.
+   */
+  advance(seconds: number): void {
+    if (typeof seconds !== 'number' || seconds !== seconds) checkNumber(seconds, 'seconds', 'advance');
+    if (seconds < 0) throw new RangeError(`advance: seconds must be >= 0 (time cannot go backwards), got ${seconds}`);
+    if (seconds === Infinity) throw new RangeError('advance: seconds must be finite, got Infinity');
+    this._checkAdvance('advance');
+    this._advanceTo(this._core.time() + seconds);
+  }
+
+  /**
+   * Virtual clock: `advance` to the absolute loop time `when` (>= `time()`):
+   * runs everything due up to `when` and leaves `time() === when`.
+   */
+  advanceTo(when: number): void {
+    if (typeof when !== 'number' || when !== when) checkNumber(when, 'when', 'advanceTo');
+    if (when === Infinity || when === -Infinity) throw new RangeError(`advanceTo: when must be finite, got ${when}`);
+    this._checkAdvance('advanceTo');
+    const now = this._core.time();
+    if (when < now) {
+      throw new RangeError(`advanceTo: when must be >= time() (${now}): time cannot go backwards, got ${when}`);
+    }
+    this._advanceTo(when);
+  }
+
+  /** @internal The loop may be advanced: open, not running, on the virtual clock. */
+  _checkAdvance(what: string): void {
+    this._checkStart(true);
+    if (this._core.clock !== 'virtual') {
+      throw new EventLoopError(
+        `${what}: only a virtual clock can be advanced (new Loop({ clock: 'virtual' })); this loop's clock is monotonic`,
+      );
+    }
+  }
+
+  /** @internal */
+  _advanceTo(target: number): void {
+    const core = this._core;
+    const stats = this._stats;
+    let reached = false;
+    // The sentinel is the loop's own, not one of the user's callbacks or
+    // timers: counted while it is pending (so the counters treat the loop as
+    // having a timer), and taken out of the counts when it runs.
+    stats.timersScheduled++;
+    const token = core.atQuiet1(
+      target,
+      () => {
+        reached = true;
+        stats.timersScheduled--;
+        stats.timersFired--;
+        stats.entries--;
+      },
+      undefined,
+    );
+    this._running = true;
+    const prev = _setRunningLoop(this);
+    stats.busyBegin();
+    try {
+      // Until the sentinel has run, the clock cannot pass the target; after
+      // it, what is ready or due at the target still runs, then we stop.
+      while (!reached || core.readyCount() > 0 || core.nextWhen() <= target) {
+        this._runReady(this._collect(Infinity));
+      }
+    } finally {
+      if (!reached) {
+        stats.timersScheduled--;
+        if (!this._closed) core.cancelQuiet(token);
+      }
+      stats.busyEnd();
+      this._running = false;
+      _setRunningLoop(prev);
+    }
+  }
+
+  /**
+   * The loop's counters since it was made (see {@link LoopStats}): iterations,
+   * callbacks run, timers scheduled / cancelled / fired, tasks created / live
+   * / done, the largest ready batch, time spent in callbacks, slow callbacks
+   * (debug mode), and on the monotonic clock the lag of timers. A new object
+   * each call.
+   */
+  stats(): LoopStats {
+    const [created, finished] = this._closed ? (this._closedTaskCounts ?? [0, 0]) : _taskCounts(this);
+    return this._stats.snapshot(created, finished);
+  }
+
   // -- what the drivers use (lib/driver.ts) -----------------------------------
 
   /** @internal What runUntilComplete waits for (for the would-wait-forever message). */
@@ -384,6 +515,16 @@ export class Loop implements DrivenLoop {
   _beginRun(exclusive: boolean): void {
     this._checkStart(exclusive);
     this._running = true;
+  }
+
+  /** @internal A run (blocking) or a hosted slice begins: its time counts as busy in stats(). */
+  _busyBegin(): void {
+    this._stats.busyBegin();
+  }
+
+  /** @internal A run or a hosted slice ends. */
+  _busyEnd(): void {
+    this._stats.busyEnd();
   }
 
   /** @internal */
@@ -452,6 +593,7 @@ export class Loop implements DrivenLoop {
     _reportNeverAwaited(this);
     this._closed = true;
     this._core.close();
+    this._closedTaskCounts = _taskCounts(this);
     _forgetTasks(this);
     this._exceptionHandler = null;
     this._taskFactory = null;
@@ -466,7 +608,7 @@ export class Loop implements DrivenLoop {
    */
   _collect(maxWait: number): number {
     _nextContextEpoch();
-    return this._core.collect(maxWait);
+    return this._stats.collect(this._core, maxWait);
   }
 
   /**
@@ -483,7 +625,10 @@ export class Loop implements DrivenLoop {
     }
     for (let i = 0; i < n; i++) {
       const cb = core.next();
-      if (cb === undefined) continue; // cancelled
+      if (cb === undefined) {
+        this._stats.skipped++; // cancelled
+        continue;
+      }
       const args = core.args;
       let a0: unknown;
       if (args === null) {
@@ -520,7 +665,10 @@ export class Loop implements DrivenLoop {
     const core = this._core;
     for (let i = 0; i < n; i++) {
       const cb = core.next();
-      if (cb === undefined) continue;
+      if (cb === undefined) {
+        this._stats.skipped++;
+        continue;
+      }
       const args = core.args === null ? [core.arg0] : core.args;
       core.arg0 = undefined;
       _noteSteps(true);
@@ -534,6 +682,7 @@ export class Loop implements DrivenLoop {
       // A task's step is named by its task, not by the step function.
       const stepped = _noteSteps(false);
       if (dt >= this.slowCallbackDuration) {
+        this._stats.slowCallbacks++;
         const handle = core.currentHandle(cb, args);
         this.callExceptionHandler({
           message: `Executing ${stepped !== null ? `the step of ${stepped}` : String(handle)} took ${dt.toFixed(3)} seconds`,

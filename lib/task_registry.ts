@@ -44,9 +44,11 @@ export interface TrackedTask<T extends object> {
   getName(): string;
 }
 
-/** The live tasks of one loop, newest first. */
+/** The live tasks of one loop, newest first, and how many were made and finished (for `loop.stats()`). */
 export class LiveList<T> {
   head: T | null = null;
+  created = 0;
+  finished = 0;
 }
 
 /** What the report of a destroyed pending task needs, kept apart from the task. */
@@ -95,6 +97,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
       this._link(task);
       return;
     }
+    this._listOf(loop).created++;
     const ref = new WeakRef(task);
     task._weakRef = ref;
     let set = this._weak.get(loop);
@@ -115,6 +118,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
     if (ref !== null) {
       const rec = this._records.get(ref);
       if (rec !== undefined) {
+        if (this._weak.get(task._loop)?.has(ref)) this._listOf(task._loop).finished++;
         this._forgetWeak(rec);
         this._pending.unregister(rec);
       }
@@ -169,6 +173,12 @@ export class TaskRegistry<T extends TrackedTask<T>> {
     return out;
   }
 
+  /** How many tasks `loop` made and how many of them finished: [created, finished]. */
+  counts(loop: object): [number, number] {
+    const list = this._live.get(loop);
+    return list === undefined ? [0, 0] : [list.created, list.finished];
+  }
+
   /** Forgets every task of a closed loop (it holds no references). */
   forget(loop: object): void {
     this._live.delete(loop);
@@ -198,6 +208,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   _link(task: T): void {
     const list = this._listOf(task._loop);
     const head = list.head;
+    list.created++;
     task._liveList = list;
     task._liveNext = head;
     task._livePrev = null;
@@ -209,6 +220,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   _unlink(task: T): void {
     const list = task._liveList;
     if (list === null) return;
+    list.finished++;
     const prev = task._livePrev;
     const next = task._liveNext;
     if (prev !== null) prev._liveNext = next;

@@ -465,6 +465,11 @@ export function _forgetTasks(loop: object): void {
   registry.forget(loop);
 }
 
+/** @internal How many tasks `loop` made and how many finished: [created, finished] (loop.stats()). */
+export function _taskCounts(loop: object): [number, number] {
+  return registry.counts(loop);
+}
+
 /**
  * @internal No "destroyed while pending" report for `task` (gather's
  * children: the caller never sees them, the gather reports their fate).

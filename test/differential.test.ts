@@ -31,6 +31,8 @@ function envInt(name: string, fallback: number): number {
 
 const SEED = envInt('AIOLOOP_DIFF_SEED', DEFAULT_SEED);
 const RUNS = envInt('AIOLOOP_DIFF_RUNS', DEFAULT_RUNS);
+/** Programs compared with timer jitter (and the loop's counters). */
+const JITTER_RUNS = Math.max(1, Math.floor(RUNS / 4));
 /** Generous per-test bound: the soak's 100,000 programs take a few minutes. */
 const TIMEOUT_MS = Math.max(60_000, RUNS * 20);
 
@@ -46,6 +48,23 @@ describe('differential: native vs js on the virtual clock', () => {
         expect(native).toEqual(js);
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: false },
+    );
+  }, TIMEOUT_MS);
+
+  it(`gives identical traces and counters with seeded timer jitter for ${JITTER_RUNS} random programs (seed ${SEED})`, () => {
+    // One jitter seed per program: the same seed must give the same late
+    // deadlines, hence the same schedule, on both cores.
+    const jitters = fc.record({
+      seed: fc.nat({ max: 0xffff_ffff }),
+      max: fc.constantFrom(0, 0.001, 0.1, 0.25, 1, 3),
+    });
+    fc.assert(
+      fc.property(programs, jitters, (program, jitter) => {
+        const native = runProgram(program, 'native', { jitter, stats: true });
+        const js = runProgram(program, 'js', { jitter, stats: true });
+        expect(native).toEqual(js);
+      }),
+      { seed: SEED, numRuns: JITTER_RUNS, endOnFailure: false },
     );
   }, TIMEOUT_MS);
 

@@ -46,6 +46,10 @@ export interface RunOptions {
   coverage?: Coverage;
   /** Changes the fresh loop before the program runs (the tests' deliberately broken cores). */
   tamper?: (loop: Loop) => void;
+  /** Seeded timer jitter for the loop (every timer fires late by up to `max`). */
+  jitter?: { seed: number; max: number };
+  /** Appends the loop's counters (loop.stats(), times left out) to the trace. */
+  stats?: boolean;
 }
 
 /**
@@ -53,8 +57,8 @@ export interface RunOptions {
  * returns the trace. Each line is `iteration time event`.
  */
 export function runProgram(program: Program, backend: BackendName, options: RunOptions = {}): string[] {
-  const { coverage, tamper } = options;
-  const loop = new Loop({ backend, clock: 'virtual' });
+  const { coverage, tamper, jitter } = options;
+  const loop = new Loop({ backend, clock: 'virtual', jitter });
   tamper?.(loop);
   const trace: string[] = [];
   const handles: Handle[] = [];
@@ -316,5 +320,10 @@ export function runProgram(program: Program, backend: BackendName, options: RunO
   futures.forEach((f, i) => note(`f${i}: ${f.done() ? outcome(f) : 'pending'}`));
   tasks.forEach((t) => note(`${t.getName()}: ${t.done() ? outcome(t) : 'pending'}`));
   loop.close();
+  if (options.stats) {
+    // Every counter but the two measured in real time.
+    const { callbackTime: _t, lag: _l, ...counts } = loop.stats();
+    note(`stats ${JSON.stringify(counts)}`);
+  }
   return trace;
 }

@@ -34,6 +34,13 @@ function earlier(a: CallbackTimerHandle, b: CallbackTimerHandle): boolean {
 
 const NONE: readonly unknown[] = Object.freeze([]);
 
+/**
+ * `_slot` of an entry `next()` has taken: it has run (or is running), so
+ * cancelling it now cancels nothing (loop.stats() counts only real
+ * cancellations). Any negative `_slot` means "not in the heap" to `cancel`.
+ */
+const TAKEN = -2;
+
 export class JsCore implements LoopCore {
   readonly backend = 'js' as const;
   readonly clock: ClockName;
@@ -125,7 +132,7 @@ export class JsCore implements LoopCore {
   }
 
   callbackOf(handle: Handle): Callback | undefined {
-    return (handle as Entry)._callback;
+    return handle._slot === TAKEN ? undefined : (handle as Entry)._callback;
   }
 
   next(): Callback | undefined {
@@ -135,6 +142,7 @@ export class JsCore implements LoopCore {
     this._head = (head + 1) & this._mask;
     this._count--;
     this._current = h;
+    h._slot = TAKEN;
     this.args = h._args!;
     return h._callback;
   }

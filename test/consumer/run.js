@@ -20,7 +20,7 @@
  *        no-compiler    the same with no compiler: install still succeeds,
  *                       js backend with one warning
  *
- * Needs the npm registry (or npm's cache) for aioloop's two dependencies and
+ * Needs the npm registry (or npm's cache) for aioloop's dependencies and
  * nothing else; type checks use this repo's TypeScript. Prints one line per
  * check and exits 1 if any failed. KEEP_TMP=1 keeps the temp folder.
  */
@@ -250,6 +250,10 @@ function main() {
     'dist/index.mjs',
     'dist/index.d.ts',
     'dist/index.d.mts',
+    'dist/replicate.js',
+    'dist/replicate.mjs',
+    'dist/replicate.d.ts',
+    'dist/replicate_worker.js',
     'binding.gyp',
     'native/addon.cc',
     'native/native_loop.cc',
