@@ -61,10 +61,10 @@ for major in "${versions[@]}"; do
   start=$SECONDS
   if [ "$major" -ge 20 ]; then
     echo "$label unit: vitest on $("$node_bin" -v)"
-    "$node_bin" node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile="$report"
+    "$node_bin" node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile="$report"
   else
     echo "$label unit: vitest on $(node -v), test workers on $("$node_bin" -v) (vitest 4 needs Node >= 20 for itself)"
-    AIOLOOP_TEST_NODE=$node_bin node node_modules/vitest/vitest.mjs run --reporter=dot --reporter=json --outputFile="$report"
+    AIOLOOP_TEST_NODE=$node_bin node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile="$report"
   fi
   read -r up uf < <(node -e '
     try {
