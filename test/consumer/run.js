@@ -18,6 +18,9 @@
  *                       node10; then the binary is removed: js backend with
  *                       one warning, AIOLOOP_BACKEND=native throws naming the cause
  *        ignore-scripts installed with npm --ignore-scripts: the prebuild loads
+ *        npm-deny       npm 11 warns the install script is not covered by
+ *                       allowScripts; `npm install-scripts deny aioloop`, then a
+ *                       reinstall runs no script and the prebuild loads
  *        pnpm           installed by pnpm 10 with its defaults (dependencies'
  *                       build scripts are not run): the prebuild loads
  *        yarn           installed by Yarn 4 (node-modules linker,
@@ -300,10 +303,12 @@ function typeCheck(app) {
  * its entry script, or null (with a printed note) when it cannot be had.
  */
 function tool(name, spec, entry) {
-  const file = path.join(TOOLS, 'node_modules', entry);
+  // One folder per tool: npm install --no-save would prune the other one.
+  const dir = path.join(TOOLS, name);
+  const file = path.join(dir, 'node_modules', entry);
   if (!fs.existsSync(file)) {
-    fs.mkdirSync(TOOLS, { recursive: true });
-    const r = npm(['install', '--prefix', TOOLS, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', spec], { cwd: TOOLS, env: cleanEnv() });
+    fs.mkdirSync(dir, { recursive: true });
+    const r = npm(['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', spec], { cwd: dir, env: cleanEnv() });
     if (r.status !== 0 || !fs.existsSync(file)) {
       console.log(`skipped: ${name} (${spec}) cannot be installed from the npm registry here:\n${indent(r.out.split('\n').slice(-5).join('\n'))}`);
       return null;
@@ -444,6 +449,22 @@ function main() {
     checkWarnings('ignore-scripts: cjs.cjs', r, 0);
   }
 
+  section("npm allowScripts: the install script denied with `npm install-scripts deny aioloop`");
+  const denied = makeApp('npm-deny');
+  const first = install(denied, TARBALL, { noCompiler: true });
+  const warned = /install scripts not yet covered by allowScripts/.test(first.out);
+  const deny = npm(['install-scripts', 'deny', 'aioloop'], { cwd: denied, env: cleanEnv() });
+  if (first.status !== 0 || deny.status !== 0) {
+    console.log(`skipped: this npm (${npm(['--version'], { env: cleanEnv() }).stdout.trim()}) has no install-scripts policy\n${indent(first.out + deny.out)}`);
+  } else {
+    check('npm warned that the install script is not yet covered by allowScripts, then recorded the denial', warned && /"allowScripts"/.test(fs.readFileSync(path.join(denied, 'package.json'), 'utf8')), first.out + deny.out);
+    fs.rmSync(path.join(denied, 'node_modules'), { recursive: true, force: true });
+    const again = npm(['install', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: denied, env: installEnv({ PATH: NO_COMPILER_BIN }) });
+    check('the reinstall ran no install script and gave no warning', again.status === 0 && !/aioloop@[^\s]+ install|allowScripts/.test(again.out), again.out);
+    const r = checkLoads('npm-deny', denied, 'cjs.cjs', 'native');
+    checkWarnings('npm-deny: cjs.cjs', r, 0);
+  }
+
   section('pnpm: install with pnpm 10 defaults (dependency build scripts not run)');
   const pnpm = tool('pnpm', 'pnpm@10', 'pnpm/bin/pnpm.cjs');
   if (pnpm) {
@@ -474,7 +495,11 @@ function main() {
       env: installEnv({ PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: path.join(yapp, 'compiler-calls.log'), YARN_ENABLE_PROGRESS_BARS: 'false' }),
     });
     if (check(`yarn ${toolVersion(yarn)} add aioloop@file:<tarball> succeeds with no compiler on PATH`, yi.status === 0, yi.out)) {
-      check('yarn ran no compiler', readLog(path.join(yapp, 'compiler-calls.log')) === '', yi.out);
+      check(
+        'yarn ran no install script ("lists build scripts, but all build scripts have been disabled") and no compiler',
+        /aioloop@file:.*lists build scripts, but all build scripts have been disabled/.test(yi.out) && readLog(path.join(yapp, 'compiler-calls.log')) === '',
+        yi.out,
+      );
       const r = checkLoads('yarn', yapp, 'cjs.cjs', 'native');
       checkWarnings('yarn: cjs.cjs', r, 0);
       checkLoads('yarn', yapp, 'esm.mjs', 'native');
