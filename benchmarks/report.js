@@ -147,6 +147,15 @@ function groups(results) {
 /** The console table: one block per workload. */
 function consoleTable(data, describeWorkload = () => '') {
   const lines = [];
+  // A subject skipped for a reason (uvloop not installed, ...) is skipped on
+  // every workload: give the reason once, then refer back to it.
+  const givenNotes = new Set();
+  const noteOf = (r) => {
+    if (!r.note || !r.note.startsWith('skipped:')) return r.note || '';
+    if (givenNotes.has(r.note)) return 'skipped (the reason is given above)';
+    givenNotes.add(r.note);
+    return r.note;
+  };
   for (const g of groups(data.results)) {
     const unit = g.rows[0].unit;
     const native = g.rows.find((r) => r.subject === 'native');
@@ -165,7 +174,7 @@ function consoleTable(data, describeWorkload = () => '') {
         : '';
       lines.push(
         `  ${r.subject.padEnd(16)}${f(r.median).padStart(13)}${f(r.min).padStart(13)}${f(r.max).padStart(13)}` +
-          `${formatRatio(ratio(r, native)).padStart(9)}${lagCells}  ${String(r.runs).padStart(4)}  ${r.note || ''}`,
+          `${formatRatio(ratio(r, native)).padStart(9)}${lagCells}  ${String(r.runs).padStart(4)}  ${noteOf(r)}`,
       );
     }
   }

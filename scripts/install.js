@@ -13,6 +13,13 @@
 // Package managers that skip install scripts never run this file: the loader
 // then finds the prebuild, or falls back to js, the same way.
 //
+// In a checkout of the repository (not in an installed package: the tarball
+// holds no tsconfig.build.json) it then also builds dist/ from lib/, so that
+// `npm install` / `npm ci` on a fresh clone leave a package that `require`,
+// the examples and the benchmarks can load. This is what a `prepare` script
+// would do; the published package.json carries none, so that no install of
+// the package can trip over a development-only step.
+//
 // `node scripts/install.js --rebuild` always compiles (npm run build:native).
 // Every build uses the headers installed beside this Node when they exist
 // (scripts/local-headers.js), so no build step downloads anything.
@@ -64,3 +71,25 @@ if (process.argv.includes('--rebuild')) {
 if (!binaryLoads() && compile() !== 0) {
   console.warn(FALLBACK_NOTE);
 }
+
+/** In a repository checkout with its dev dependencies: tsc + the ESM wrapper (npm run build:ts). */
+function buildTypeScriptInCheckout() {
+  if (!fs.existsSync(path.join(root, 'tsconfig.build.json')) || !fs.existsSync(path.join(root, 'lib'))) return;
+  let tsc;
+  try {
+    tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+  } catch {
+    console.warn('aioloop: a checkout without its dev dependencies: dist/ not built (npm install, then npm run build:ts)');
+    return;
+  }
+  for (const args of [[tsc, '-p', 'tsconfig.build.json'], [path.join(__dirname, 'build-esm.js')]]) {
+    const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`aioloop: building dist/ failed: node ${args.join(' ')} (${r.error ? r.error.message : `exit ${r.status}`})`);
+      process.exit(1);
+    }
+  }
+  console.log('aioloop: built dist/ from lib/ (repository checkout)');
+}
+
+buildTypeScriptInCheckout();

@@ -332,8 +332,11 @@ describe.each(BACKENDS)('hosted mode (%s)', (backend) => {
     loop.callLater(3600, () => {});
     loop.callLater(0.002, () => loop.callSoon(() => loop.stop()));
     await loop.runForeverAsync();
-    expect(nodeHandles('Timeout')).toBe(timeouts);
-    expect(nodeHandles('Immediate')).toBe(immediates);
+    // At most as many as before: a timer that was not ours (vitest's own)
+    // may have fired meanwhile, as it did once on an arm64 Node under qemu,
+    // where this run takes long enough for that.
+    expect(nodeHandles('Timeout')).toBeLessThanOrEqual(timeouts);
+    expect(nodeHandles('Immediate')).toBeLessThanOrEqual(immediates);
   });
 
   it('an exception in a callback goes to the exception handler and the loop goes on', async () => {

@@ -3,26 +3,47 @@
 /**
  * The consumer test: aioloop as another project meets it, from the tarball.
  *
- *   1. npm run prebuildify; npm pack (prepare builds dist/) — check what the
- *      tarball holds and what it must not hold.
+ *   1. npm pack (its prepack script builds dist/ and the prebuilds) — check
+ *      what the tarball holds and what it must not hold, and that its
+ *      package.json has no development-only lifecycle script.
  *   2. Install it into fresh folders under the system temp dir, which sees
  *      none of this repo's node_modules, and from there run the fixtures
  *      (test/consumer/fixture) with PREBUILDS_ONLY=1, so that only the
  *      prebuild can provide the addon:
  *        prebuilt       installed with no compiler on PATH (stubs that log any
- *                       call): nothing compiles, no build/ appears; CJS, ESM,
- *                       four worker threads, tsc --noEmit under node16,
- *                       nodenext, bundler and node10; then the binary is removed:
- *                       js backend with one warning, AIOLOOP_BACKEND=native
- *                       throws naming the cause
- *        ignore-scripts installed with --ignore-scripts: the prebuild loads
+ *                       call) and no build step: nothing compiles, no build/
+ *                       appears; CJS, ESM, four worker threads, source maps
+ *                       (node --enable-source-maps names files that exist),
+ *                       tsc --noEmit under node16, nodenext, bundler and
+ *                       node10; then the binary is removed: js backend with
+ *                       one warning, AIOLOOP_BACKEND=native throws naming the cause
+ *        ignore-scripts installed with npm --ignore-scripts: the prebuild loads
+ *        npm-deny       npm 11 warns the install script is not covered by
+ *                       allowScripts; `npm install-scripts deny aioloop`, then a
+ *                       reinstall runs no script and the prebuild loads
+ *        pnpm           installed by pnpm 10 with its defaults (dependencies'
+ *                       build scripts are not run): the prebuild loads
+ *        yarn           installed by Yarn 4 (node-modules linker,
+ *                       enableScripts: false): the prebuild loads
  *        compiles       a tarball without prebuilds: install compiles, native
  *        no-compiler    the same with no compiler: install still succeeds,
  *                       js backend with one warning
+ *      pnpm and Yarn come from the npm registry into .cache/tools (once); if
+ *      they cannot be installed, their sections are skipped with a note.
+ *
+ *   node test/consumer/run.js [--node <bin/node>] [--tarball <aioloop-x.tgz>]
+ *
+ * --node runs every fixture, and the install script, with that Node (the
+ * Node matrix: scripts/node-matrix.sh; an arm64 Node under qemu:
+ * scripts/arm64.sh); npm, pnpm, Yarn and tsc run on this one. --tarball
+ * tests that tarball instead of packing one. --skip-compile leaves out the
+ * "compiles" and "no-compiler" sections (for an emulated Node, which the
+ * host compiler cannot build for).
  *
  * Needs the npm registry (or npm's cache) for aioloop's dependencies and
- * nothing else; type checks use this repo's TypeScript. Prints one line per
- * check and exits 1 if any failed. KEEP_TMP=1 keeps the temp folder.
+ * the two package managers, nothing else; type checks use this repo's
+ * TypeScript. Prints one line per check and exits 1 if any failed.
+ * KEEP_TMP=1 keeps the temp folder.
  */
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -30,9 +51,29 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.join(__dirname, '..', '..');
+
+function option(name) {
+  const i = process.argv.indexOf(name);
+  return i === -1 ? undefined : path.resolve(process.argv[i + 1]);
+}
+/** The Node that runs the package (fixtures, install script); npm and tsc run on this one. */
+const NODE = option('--node') ?? process.execPath;
+const GIVEN_TARBALL = option('--tarball');
+/**
+ * --skip-compile: leave out the two sections where the install compiles (or
+ * tries to): for an emulated arm64 Node, which the host's x64 compiler cannot
+ * build for, and which cannot start node-gyp (a child process) without binfmt.
+ */
+const SKIP_COMPILE = process.argv.includes('--skip-compile');
+/** Where pnpm and Yarn are installed once (gitignored, shared with scripts/fetch-node.sh's cache). */
+const TOOLS = path.join(ROOT, '.cache', 'tools');
+const REGISTRY = 'https://registry.npmjs.org/';
 const FIXTURE = path.join(__dirname, 'fixture');
 const TSC = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-const PLATFORM_DIR = `${os.platform()}-${os.arch()}`;
+/** The prebuilds folder the Node under test loads from. */
+const PLATFORM_DIR = option('--node')
+  ? spawnSync(option('--node'), ['-p', 'process.platform + "-" + process.arch'], { encoding: 'utf8' }).stdout.trim()
+  : `${os.platform()}-${os.arch()}`;
 
 /** Commands a compile would run: each is replaced by a stub that logs the call and fails. */
 const COMPILER_COMMANDS = ['cc', 'gcc', 'g++', 'c++', 'clang', 'clang++', 'make', 'gmake', 'python', 'python3'];
@@ -113,7 +154,7 @@ function npm(args, options) {
 /** A bin folder with node and sh, and a failing, logging stub for every compiler command. */
 function makeNoCompilerBin(dir) {
   fs.mkdirSync(dir);
-  fs.symlinkSync(process.execPath, path.join(dir, 'node'));
+  fs.symlinkSync(NODE, path.join(dir, 'node'));
   fs.symlinkSync('/bin/sh', path.join(dir, 'sh'));
   for (const name of COMPILER_COMMANDS) {
     const stub = path.join(dir, name);
@@ -135,9 +176,21 @@ function makeApp(name) {
   return dir;
 }
 
+/**
+ * The environment of an install: the Node under test first on PATH (npm runs
+ * the install script with the `node` it finds there), and, when that Node
+ * has its headers beside it, node-gyp pointed at them, so a compile builds
+ * against the version under test without downloading anything.
+ */
+function installEnv(extra) {
+  const prefix = path.dirname(path.dirname(NODE));
+  const headers = fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? { npm_config_nodedir: prefix } : {};
+  return cleanEnv({ PATH: `${path.dirname(NODE)}${path.delimiter}${process.env.PATH}`, ...headers, ...extra });
+}
+
 function install(app, tarball, { noCompiler = false, ignoreScripts = false } = {}) {
   const log = path.join(app, 'compiler-calls.log');
-  const env = cleanEnv(noCompiler ? { PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: log } : {});
+  const env = installEnv(noCompiler ? { PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: log } : {});
   const args = ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline', '--foreground-scripts'];
   if (ignoreScripts) args.push('--ignore-scripts');
   const r = npm(args, { cwd: app, env });
@@ -146,7 +199,7 @@ function install(app, tarball, { noCompiler = false, ignoreScripts = false } = {
 
 /** Runs a fixture with node; parses its one JSON line. */
 function runFixture(app, file, extraEnv = {}) {
-  const r = exec(process.execPath, [file], { cwd: app, env: cleanEnv({ PREBUILDS_ONLY: '1', ...extraEnv }) });
+  const r = exec(NODE, [file], { cwd: app, env: cleanEnv({ PREBUILDS_ONLY: '1', ...extraEnv }) });
   let facts = null;
   try {
     facts = JSON.parse(r.stdout.trim().split('\n').pop());
@@ -160,7 +213,8 @@ function runFixture(app, file, extraEnv = {}) {
 function checkLoads(label, app, file, backend, extraEnv) {
   const r = runFixture(app, file, extraEnv);
   const f = r.facts;
-  const pkgDir = path.join(app, 'node_modules', 'aioloop') + path.sep;
+  // Real path: pnpm links node_modules/aioloop to its store.
+  const pkgDir = fs.realpathSync(path.join(app, 'node_modules', 'aioloop')) + path.sep;
   const backends = f ? [f.backend, f.secondBackend ?? f.backend] : [];
   check(`${label}: ${file} runs on the ${backend} backend`, r.status === 0 && backends.every((b) => b === backend), r.out);
   if (!f) return r;
@@ -191,6 +245,32 @@ function checkForcedNative(label, app) {
   );
 }
 
+/**
+ * `node --enable-source-maps`: an error thrown inside aioloop names, for each
+ * of its frames in the package, a file that exists in the installed package,
+ * and the first one is a line of the TypeScript source that throws.
+ */
+function checkSourceMaps(label, app) {
+  const r = exec(NODE, ['--enable-source-maps', 'sourcemap.cjs'], { cwd: app, env: cleanEnv({ PREBUILDS_ONLY: '1' }) });
+  let stack = '';
+  try {
+    stack = JSON.parse(r.stdout.trim().split('\n').pop()).stack;
+  } catch {
+    // judged below, with r.out
+  }
+  const pkgDir = fs.realpathSync(path.join(app, 'node_modules', 'aioloop')) + path.sep;
+  const frames = [...stack.matchAll(/(\/[^\s()]+):(\d+):(\d+)\)?$/gm)].map((m) => ({ file: m[1], line: Number(m[2]) }));
+  const ours = frames.filter((f) => f.file.startsWith(pkgDir));
+  const missing = ours.filter((f) => !fs.existsSync(f.file));
+  const first = ours[0];
+  const firstLine = first && fs.existsSync(first.file) ? fs.readFileSync(first.file, 'utf8').split('\n')[first.line - 1] ?? '' : '';
+  check(
+    `${label}: node --enable-source-maps names existing files (${ours.length} frame(s) in the package, first ${first ? `${path.relative(pkgDir, first.file)}:${first.line}` : 'none'})`,
+    r.status === 0 && ours.length > 0 && missing.length === 0 && first.file.endsWith('.ts') && /throw/.test(firstLine),
+    `${r.out}\nmissing: ${missing.map((f) => f.file).join(', ')}\nfirst line: ${firstLine}`,
+  );
+}
+
 /** Each tsconfig of the fixture, and the declaration files its imports must resolve to. */
 const TYPE_CHECKS = {
   node16: ['consumer.mts', 'consumer.cts'],
@@ -198,6 +278,8 @@ const TYPE_CHECKS = {
   bundler: ['consumer.mts', 'consumer.cts'],
   node10: ['consumer.cts'],
 };
+
+const TS_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
 
 function typeCheck(app) {
   for (const [mode, files] of Object.entries(TYPE_CHECKS)) {
@@ -209,11 +291,36 @@ function typeCheck(app) {
     const errors = r.stdout.split('\n').filter((l) => /error TS\d+/.test(l));
     const want = files.map((f) => `node_modules/aioloop/dist/index.d.${f.endsWith('.mts') ? 'mts' : 'ts'}`);
     check(
-      `tsc --noEmit (${mode}): ${files.join(' and ')} type-check against ${[...resolved].sort().join(' + ')}`,
+      `tsc ${TS_VERSION} --noEmit (${mode}): ${files.join(' and ')} type-check against ${[...resolved].sort().join(' + ')}`,
       r.status === 0 && errors.length === 0 && want.every((w) => resolved.has(w)),
       errors.length ? errors.join('\n') : `status ${r.status}; resolved ${[...resolved]}\n${r.stderr}`,
     );
   }
+}
+
+/**
+ * A package manager from the npm registry, installed once into .cache/tools;
+ * its entry script, or null (with a printed note) when it cannot be had.
+ */
+function tool(name, spec, entry) {
+  // One folder per tool: npm install --no-save would prune the other one.
+  const dir = path.join(TOOLS, name);
+  const file = path.join(dir, 'node_modules', entry);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const r = npm(['install', '--prefix', dir, '--no-save', '--no-audit', '--no-fund', '--no-package-lock', spec], { cwd: dir, env: cleanEnv() });
+    if (r.status !== 0 || !fs.existsSync(file)) {
+      console.log(`skipped: ${name} (${spec}) cannot be installed from the npm registry here:\n${indent(r.out.split('\n').slice(-5).join('\n'))}`);
+      return null;
+    }
+  }
+  return file;
+}
+
+function toolVersion(entry) {
+  let dir = path.dirname(entry);
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version;
 }
 
 // ---------------------------------------------------------------------------
@@ -223,7 +330,8 @@ const TMP = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'aioloop-cons
 const NO_COMPILER_BIN = path.join(TMP, 'no-compiler-bin');
 
 function main() {
-  console.log(`aioloop consumer test in ${TMP} (node ${process.version}, ${PLATFORM_DIR})`);
+  const version = exec(NODE, ['-p', 'process.version']).stdout.trim();
+  console.log(`aioloop consumer test in ${TMP} (the package runs on node ${version} ${NODE}; npm and tsc on ${process.version}; ${PLATFORM_DIR})`);
 
   // Resolution from TMP must not be able to reach any node_modules above it.
   const leaks = [];
@@ -233,17 +341,29 @@ function main() {
   }
   if (!check('the temp folder sees no node_modules above it', leaks.length === 0, leaks.join('\n'))) return;
 
-  section('prebuildify and pack');
-  const pre = npm(['run', 'prebuildify'], { cwd: ROOT, env: cleanEnv() });
-  const preDir = path.join(ROOT, 'prebuilds', PLATFORM_DIR);
-  const prebuilt = fs.existsSync(preDir) ? fs.readdirSync(preDir).filter((f) => f.endsWith('.node')) : [];
-  if (!check(`npm run prebuildify made prebuilds/${PLATFORM_DIR}/${prebuilt.join(', ')}`, pre.status === 0 && prebuilt.length > 0, pre.out)) return;
-
-  const pack = npm(['pack', '--pack-destination', TMP], { cwd: ROOT, env: cleanEnv() });
-  const tarball = fs.readdirSync(TMP).find((f) => f.endsWith('.tgz'));
-  if (!check(`npm pack made ${tarball}`, pack.status === 0 && tarball !== undefined, pack.out)) return;
-  const TARBALL = path.join(TMP, tarball);
+  let TARBALL;
+  if (GIVEN_TARBALL) {
+    section(`the given tarball ${GIVEN_TARBALL}`);
+    TARBALL = path.join(TMP, path.basename(GIVEN_TARBALL));
+    fs.copyFileSync(GIVEN_TARBALL, TARBALL);
+  } else {
+    section('npm pack (prepack: build:ts and prebuildify)');
+    // Nothing is built beforehand: packing alone must produce dist/ and the prebuilds.
+    const pack = npm(['pack', '--pack-destination', TMP, '--foreground-scripts'], {
+      cwd: ROOT,
+      env: cleanEnv({ AIOLOOP_REQUIRE_ARM64: process.env.AIOLOOP_REQUIRE_ARM64 ?? '' }),
+    });
+    const tarball = fs.readdirSync(TMP).find((f) => f.endsWith('.tgz'));
+    if (!check(`npm pack made ${tarball}`, pack.status === 0 && tarball !== undefined, pack.out)) return;
+    TARBALL = path.join(TMP, tarball);
+  }
   const listing = exec('tar', ['-tzf', TARBALL]).stdout.split('\n').filter(Boolean).map((p) => p.replace(/^package\//, ''));
+  const prebuilt = listing.filter((f) => f.startsWith(`prebuilds/${PLATFORM_DIR}/`) && f.endsWith('.node')).map((f) => path.basename(f));
+  const platforms = [...new Set(listing.filter((f) => f.startsWith('prebuilds/')).map((f) => f.split('/')[1]))].sort();
+  check(`the tarball ships prebuilds for ${platforms.join(', ')}`, prebuilt.length > 0, listing.join('\n'));
+  if (process.env.AIOLOOP_REQUIRE_ARM64 === '1') {
+    check('the tarball ships the linux-arm64 prebuild (AIOLOOP_REQUIRE_ARM64=1)', listing.includes('prebuilds/linux-arm64/aioloop.glibc.node'), listing.join('\n'));
+  }
   const required = [
     'package.json',
     'dist/index.js',
@@ -259,12 +379,32 @@ function main() {
     'native/native_loop.cc',
     'scripts/install.js',
     'scripts/local-headers.js',
+    'dist/index.js.map',
+    'lib/index.ts',
     `prebuilds/${PLATFORM_DIR}/${prebuilt[0]}`,
   ];
   const missing = required.filter((f) => !listing.includes(f));
-  check(`the tarball holds dist (ESM, CJS, types), the prebuild, native sources, binding.gyp, install script (${listing.length} files)`, missing.length === 0, `missing: ${missing}`);
-  const forbidden = listing.filter((f) => /^(test|benchmarks|examples|lib|build|node_modules|\.ci)\//.test(f) || /\.test\.|tsconfig|vitest/.test(f));
-  check('the tarball holds no tests, benchmarks, TypeScript sources or local build', forbidden.length === 0, forbidden.join('\n'));
+  check(
+    `the tarball holds dist (ESM, CJS, types, source maps), lib/ (the maps' sources), the prebuild, native sources, binding.gyp, install script (${listing.length} files)`,
+    missing.length === 0,
+    `missing: ${missing}`,
+  );
+  const forbidden = listing.filter((f) => /^(test|benchmarks|examples|build|node_modules|\.ci|\.cache)\//.test(f) || /\.test\.|tsconfig|vitest/.test(f));
+  check('the tarball holds no tests, benchmarks, examples, tsconfig or local build', forbidden.length === 0, forbidden.join('\n'));
+  const packed = JSON.parse(exec('tar', ['-xzOf', TARBALL, 'package/package.json']).stdout || '{}');
+  // What any package manager may run on a consumer's install (or on a git
+  // install: prepare) must be only the install hook; pre/post hooks of
+  // development scripts (pretest, ...) do not belong in the published file.
+  const devHooks = Object.keys(packed.scripts ?? {}).filter(
+    (k) =>
+      ['preinstall', 'postinstall', 'prepublish', 'preprepare', 'prepare', 'postprepare'].includes(k) ||
+      (/^(pre|post)./.test(k) && k.replace(/^(pre|post)/, '') in packed.scripts && !['prepack', 'postpack'].includes(k)),
+  );
+  check(
+    `the packed package.json has no development lifecycle scripts (scripts: ${Object.keys(packed.scripts ?? {}).join(', ')})`,
+    devHooks.length === 0 && packed.scripts?.install === 'node scripts/install.js',
+    devHooks.join(', '),
+  );
 
   makeNoCompilerBin(NO_COMPILER_BIN);
 
@@ -290,6 +430,8 @@ function main() {
     w.out,
   );
 
+  checkSourceMaps('prebuilt', app);
+
   section('types');
   typeCheck(app);
 
@@ -311,6 +453,63 @@ function main() {
     checkWarnings('ignore-scripts: cjs.cjs', r, 0);
   }
 
+  section("npm allowScripts: the install script denied with `npm install-scripts deny aioloop`");
+  const denied = makeApp('npm-deny');
+  const first = install(denied, TARBALL, { noCompiler: true });
+  const warned = /install scripts not yet covered by allowScripts/.test(first.out);
+  const deny = npm(['install-scripts', 'deny', 'aioloop'], { cwd: denied, env: cleanEnv() });
+  if (first.status !== 0 || deny.status !== 0) {
+    console.log(`skipped: this npm (${npm(['--version'], { env: cleanEnv() }).stdout.trim()}) has no install-scripts policy\n${indent(first.out + deny.out)}`);
+  } else {
+    check('npm warned that the install script is not yet covered by allowScripts, then recorded the denial', warned && /"allowScripts"/.test(fs.readFileSync(path.join(denied, 'package.json'), 'utf8')), first.out + deny.out);
+    fs.rmSync(path.join(denied, 'node_modules'), { recursive: true, force: true });
+    const again = npm(['install', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: denied, env: installEnv({ PATH: NO_COMPILER_BIN }) });
+    check('the reinstall ran no install script and gave no warning', again.status === 0 && !/aioloop@[^\s]+ install|allowScripts/.test(again.out), again.out);
+    const r = checkLoads('npm-deny', denied, 'cjs.cjs', 'native');
+    checkWarnings('npm-deny: cjs.cjs', r, 0);
+  }
+
+  section('pnpm: install with pnpm 10 defaults (dependency build scripts not run)');
+  const pnpm = tool('pnpm', 'pnpm@10', 'pnpm/bin/pnpm.cjs');
+  if (pnpm) {
+    const papp = makeApp('pnpm');
+    const pi = exec(process.execPath, [pnpm, 'add', TARBALL, '--store-dir', path.join(TMP, 'pnpm-store'), `--registry=${REGISTRY}`, '--reporter=append-only'], {
+      cwd: papp,
+      env: installEnv({ PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: path.join(papp, 'compiler-calls.log') }),
+    });
+    if (check(`pnpm ${toolVersion(pnpm)} add <tarball> succeeds with no compiler on PATH`, pi.status === 0, pi.out)) {
+      check('pnpm ran no install script (it lists aioloop under ignored build scripts) and no compiler', /Ignored build scripts:.*aioloop/s.test(pi.out) && readLog(path.join(papp, 'compiler-calls.log')) === '', pi.out);
+      const r = checkLoads('pnpm', papp, 'cjs.cjs', 'native');
+      checkWarnings('pnpm: cjs.cjs', r, 0);
+      checkLoads('pnpm', papp, 'esm.mjs', 'native');
+    }
+  }
+
+  section('yarn: install with Yarn 4 (nodeLinker node-modules, enableScripts false)');
+  const yarn = tool('yarn', '@yarnpkg/cli-dist@4', '@yarnpkg/cli-dist/bin/yarn.js');
+  if (yarn) {
+    const yapp = makeApp('yarn');
+    fs.writeFileSync(
+      path.join(yapp, '.yarnrc.yml'),
+      ['nodeLinker: node-modules', 'enableScripts: false', 'enableTelemetry: false', 'enableGlobalCache: false', 'enableImmutableInstalls: false', `npmRegistryServer: "${REGISTRY.replace(/\/$/, '')}"`, ''].join('\n'),
+    );
+    fs.writeFileSync(path.join(yapp, 'yarn.lock'), '');
+    const yi = exec(process.execPath, [yarn, 'add', `aioloop@file:${TARBALL}`], {
+      cwd: yapp,
+      env: installEnv({ PATH: NO_COMPILER_BIN, AIOLOOP_COMPILER_LOG: path.join(yapp, 'compiler-calls.log'), YARN_ENABLE_PROGRESS_BARS: 'false' }),
+    });
+    if (check(`yarn ${toolVersion(yarn)} add aioloop@file:<tarball> succeeds with no compiler on PATH`, yi.status === 0, yi.out)) {
+      check(
+        'yarn ran no install script ("lists build scripts, but all build scripts have been disabled") and no compiler',
+        /aioloop@file:.*lists build scripts, but all build scripts have been disabled/.test(yi.out) && readLog(path.join(yapp, 'compiler-calls.log')) === '',
+        yi.out,
+      );
+      const r = checkLoads('yarn', yapp, 'cjs.cjs', 'native');
+      checkWarnings('yarn: cjs.cjs', r, 0);
+      checkLoads('yarn', yapp, 'esm.mjs', 'native');
+    }
+  }
+
   // A tarball without prebuilds, as on a platform none was built for.
   const unpacked = path.join(TMP, 'unpacked');
   fs.mkdirSync(unpacked);
@@ -322,14 +521,19 @@ function main() {
 
   section('compiles: no matching prebuild, a compiler present');
   const comp = makeApp('compiles');
-  const ci = install(comp, BARE);
-  if (check('npm install compiles the addon into build/Release', ci.status === 0 && fs.existsSync(path.join(comp, 'node_modules', 'aioloop', 'build', 'Release', 'aioloop.node')), ci.out)) {
+  const ci = SKIP_COMPILE ? null : install(comp, BARE);
+  if (SKIP_COMPILE) console.log('skipped (--skip-compile)');
+  else if (check('npm install compiles the addon into build/Release', ci.status === 0 && fs.existsSync(path.join(comp, 'node_modules', 'aioloop', 'build', 'Release', 'aioloop.node')), ci.out)) {
     // A local build is what PREBUILDS_ONLY excludes, so run without it here.
     const r = checkLoads('compiles', comp, 'cjs.cjs', 'native', { PREBUILDS_ONLY: '' });
     checkWarnings('compiles: cjs.cjs', r, 0);
   }
 
   section('no-compiler: no matching prebuild, compiling fails');
+  if (SKIP_COMPILE) {
+    console.log('skipped (--skip-compile)');
+    return;
+  }
   const bare = makeApp('no-compiler');
   const bi = install(bare, BARE, { noCompiler: true });
   check('npm install still succeeds', bi.status === 0, bi.out);
