@@ -10,7 +10,7 @@
 //
 // Exports (lib/backend/binding.ts types them):
 //   Core           the class NativeCore (lib/backend/native_core.ts) drives:
-//                  attach, setReady, flush, step, close
+//                  attach, setReady, setOps, flush, step, close
 //   layoutVersion  kLayoutVersion, checked by the loader
 //   testing        the one test entry, for the tests and tools that drive
 //                  the raw core; production never touches it:
@@ -58,6 +58,7 @@ class Core : public Napi::ObjectWrap<Core> {
                        {
                            InstanceMethod<&Core::Attach>("attach"),
                            InstanceMethod<&Core::SetReady>("setReady"),
+                           InstanceMethod<&Core::SetOps>("setOps"),
                            InstanceMethod<&Core::Flush>("flush"),
                            InstanceMethod<&Core::Step>("step"),
                            InstanceMethod<&Core::Close>("close"),
@@ -71,6 +72,7 @@ class Core : public Napi::ObjectWrap<Core> {
                        {
                            InstanceMethod<&Core::Attach>("attach"),
                            InstanceMethod<&Core::SetReady>("setReady"),
+                           InstanceMethod<&Core::SetOps>("setOps"),
                            InstanceMethod<&Core::Flush>("flush"),
                            InstanceMethod<&Core::Step>("step"),
                            InstanceMethod<&Core::Close>("close"),
@@ -105,7 +107,7 @@ class Core : public Napi::ObjectWrap<Core> {
       ThrowRange(env, "attach: ctl is too small");
       return env.Undefined();
     }
-    if (ops.ByteLength() < kOpsCapacity * 2 * sizeof(double)) {
+    if (ops.ByteLength() < kOpsMinCapacity * 2 * sizeof(double)) {
       ThrowRange(env, "attach: ops is too small");
       return env.Undefined();
     }
@@ -127,6 +129,23 @@ class Core : public Napi::ObjectWrap<Core> {
     }
     if (!CheckReady(env, info[0])) return env.Undefined();
     ready_ = Napi::Persistent(info[0].As<Napi::Object>());
+    return env.Undefined();
+  }
+
+  // setOps(ops: ArrayBuffer): the wrapper grew its command buffer (it starts
+  // small so that an idle loop costs little, and doubles up to kOpsCapacity).
+  Napi::Value SetOps(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckAttached(env)) return env.Undefined();
+    if (info.Length() != 1 || !info[0].IsArrayBuffer()) {
+      ThrowType(env, "setOps(ops) takes 1 ArrayBuffer");
+      return env.Undefined();
+    }
+    if (info[0].As<Napi::ArrayBuffer>().ByteLength() < kOpsMinCapacity * 2 * sizeof(double)) {
+      ThrowRange(env, "setOps: ops is too small");
+      return env.Undefined();
+    }
+    ops_ = Napi::Persistent(info[0].As<Napi::Object>());
     return env.Undefined();
   }
 
@@ -285,7 +304,7 @@ class Core : public Napi::ObjectWrap<Core> {
     bool ok = BufferOf(env, ctl_, &ctl, &ctl_bytes) && BufferOf(env, ready_, &ready, &ready_bytes) &&
               BufferOf(env, ops_, &ops, &ops_bytes);
     size_t ready_slots = ready_bytes / sizeof(int32_t);
-    if (!ok || ctl_bytes < kCtlSize * sizeof(double) || ops_bytes < kOpsCapacity * 2 * sizeof(double) ||
+    if (!ok || ctl_bytes < kCtlSize * sizeof(double) || ops_bytes < kOpsMinCapacity * 2 * sizeof(double) ||
         ready_slots < 2 || !IsPowerOfTwo(ready_slots)) {
       if (!env.IsExceptionPending()) ThrowRange(env, "a shared buffer was detached or resized");
       return false;
@@ -294,6 +313,8 @@ class Core : public Napi::ObjectWrap<Core> {
     v->ready = static_cast<int32_t*>(ready);
     v->ready_capacity = ready_slots;
     v->ops = static_cast<double*>(ops);
+    size_t ops_pairs = ops_bytes / (2 * sizeof(double));
+    v->ops_capacity = ops_pairs < kOpsCapacity ? ops_pairs : kOpsCapacity;
     return true;
   }
 

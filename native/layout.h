@@ -31,7 +31,8 @@ constexpr int kLayoutVersion = 3;
 constexpr size_t kStageCapacity = 64;
 static_assert(kCtlSize == kCtlStageBase + 2 * kStageCapacity, "ctl layout");
 
-constexpr size_t kOpsCapacity = 4096;       // command pairs
+constexpr size_t kOpsCapacity = 4096;       // command pairs, at most
+constexpr size_t kOpsMinCapacity = 64;      // command pairs, at least (OPS_INITIAL_CAPACITY)
 constexpr double kClockResolution = 1e-9;   // seconds
 
 }  // namespace aioloop

@@ -40,8 +40,8 @@ Status NativeLoop::Retire(const SharedViews& v) {
 
 Status NativeLoop::ApplyOps(const SharedViews& v) {
   double pending = v.ctl[kCtlOps];
-  if (!is_index(pending, static_cast<double>(kOpsCapacity))) {
-    return Status::Range("ctl[ops] must be an integer in [0, OPS_CAPACITY]");
+  if (!is_index(pending, static_cast<double>(v.ops_capacity))) {
+    return Status::Range("ctl[ops] must be an integer in [0, the ops buffer's capacity]");
   }
   size_t n = static_cast<size_t>(pending);
   // Validate the whole batch first so that garbage never half-applies.

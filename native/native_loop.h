@@ -55,7 +55,8 @@ struct SharedViews {
   double* ctl;            // kCtlSize fields
   int32_t* ready;         // ring of ready_capacity slots (a power of two)
   size_t ready_capacity;
-  double* ops;            // kOpsCapacity pairs
+  double* ops;            // ops_capacity pairs
+  size_t ops_capacity;    // pairs the ops buffer holds (<= kOpsCapacity: it grows)
 };
 
 // What went wrong, if anything. Argument types are the binding's to check;

@@ -96,6 +96,19 @@ describe('raw native binding', () => {
     core.close();
   });
 
+  it('setOps takes only an ArrayBuffer of at least the initial capacity', () => {
+    const core = new binding!.Core();
+    const b = buffers();
+    expect(() => core.setOps(new ArrayBuffer(1024))).toThrow(/attach/);
+    core.attach(b.ctl, b.ready, b.ops);
+    const setOps = core.setOps as unknown as (...a: unknown[]) => void;
+    for (const g of GARBAGE) expect(() => setOps.call(core, g)).toThrow();
+    expect(() => setOps.call(core)).toThrow(TypeError);
+    expect(() => core.setOps(new ArrayBuffer(16))).toThrow(RangeError);
+    core.setOps(new ArrayBuffer(64 * 16));
+    core.close();
+  });
+
   it('methods called before attach throw', () => {
     const core = new binding!.testing.Core();
     expect(() => core.collect(0, 0, false)).toThrow(/attach/);

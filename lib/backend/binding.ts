@@ -11,6 +11,8 @@
 export interface RawCore {
   attach(ctl: ArrayBuffer, ready: ArrayBuffer, ops: ArrayBuffer): void;
   setReady(ready: ArrayBuffer): void;
+  /** The wrapper grew its command buffer (it starts small, doubles up to OPS_CAPACITY). */
+  setOps(ops: ArrayBuffer): void;
   flush(): void;
   step(): void;
   close(): void;

@@ -79,8 +79,19 @@ export const CTL_SIZE = CTL_STAGE_BASE + 2 * STAGE_CAPACITY;
  */
 export const OPS_CAPACITY = 4096;
 
-/** Initial ready-ring capacity (a power of two; the wrapper doubles it). */
-export const READY_INITIAL_CAPACITY = 1024;
+/**
+ * Command pairs of a new loop's buffer (1 KiB), doubled up to OPS_CAPACITY
+ * as timers come (native setOps). Allocating the full 64 KiB up front made
+ * an idle native loop cost six times an idle js one (W13).
+ */
+export const OPS_INITIAL_CAPACITY = 64;
+
+/**
+ * Initial ready-ring capacity (a power of two; the wrapper doubles it). Small
+ * for the same reason: the ring and its two JS arrays beside it cost 20
+ * bytes a place, and a burst grows them in a few doublings.
+ */
+export const READY_INITIAL_CAPACITY = 16;
 
 /** Monotonic-clock resolution, seconds: a timer is due when `when < now + CLOCK_RESOLUTION`. */
 export const CLOCK_RESOLUTION = 1e-9;

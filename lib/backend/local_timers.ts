@@ -27,12 +27,16 @@
  */
 export const LOCAL_TIMER_LIMIT = 32;
 
+const NO_NUMBERS = new Float64Array(0);
+const NO_SLOTS = new Int32Array(0);
+
 export class LocalTimers {
   size = 0;
   private _seq = 0;
-  private readonly _when = new Float64Array(LOCAL_TIMER_LIMIT);
-  private readonly _order = new Float64Array(LOCAL_TIMER_LIMIT);
-  private readonly _slot = new Int32Array(LOCAL_TIMER_LIMIT);
+  // Made at the first timer: an idle loop holds none of them (W13).
+  private _when = NO_NUMBERS;
+  private _order = NO_NUMBERS;
+  private _slot = NO_SLOTS;
 
   /** True when one more timer fits. */
   hasRoom(): boolean {
@@ -46,6 +50,11 @@ export class LocalTimers {
 
   /** Adds a timer (hasRoom() must hold). */
   push(when: number, slot: number): void {
+    if (this._slot.length === 0) {
+      this._when = new Float64Array(LOCAL_TIMER_LIMIT);
+      this._order = new Float64Array(LOCAL_TIMER_LIMIT);
+      this._slot = new Int32Array(LOCAL_TIMER_LIMIT);
+    }
     this._siftUp(this.size++, when, this._seq++, slot);
   }
 

@@ -63,6 +63,7 @@ import {
   CTL_TIMERS,
   CTL_VIRTUAL,
   OPS_CAPACITY,
+  OPS_INITIAL_CAPACITY,
   READY_INITIAL_CAPACITY,
 } from './layout';
 
@@ -72,20 +73,31 @@ export type { NativeBinding, RawCore } from './binding';
 
 const NONE: readonly unknown[] = Object.freeze([]);
 
+/**
+ * What a wrapper holds before it made its C++ side (it never crosses then):
+ * a control block that reads "no timer", a stage with nothing published,
+ * and a core on which only setReady and close are ever called, as no-ops.
+ */
+const NO_RING = new Int32Array(0);
+const DETACHED_CTL = new Float64Array(CTL_SIZE);
+DETACHED_CTL[CTL_NEXT_WHEN] = Infinity;
+const DETACHED_STAGE = new Stage(DETACHED_CTL);
+function detachedCall(): never {
+  throw new Error('aioloop: the native core was used before it was made');
+}
+const DETACHED_RAW: RawCore = {
+  attach: detachedCall,
+  setReady: () => {},
+  setOps: detachedCall,
+  flush: detachedCall,
+  step: detachedCall,
+  close: () => {},
+};
+
 /** Ring entry of a callSoon callback (whose callback sits in `_rcbs`). */
 const SOON = -1;
 /** Ring entry of a callback with one argument, kept as is in `_rargs` (no array). */
 const SOON1 = -2;
-
-/**
- * An array of n undefineds. (Filled by index: of the ways to make a large
- * array of undefineds this is the fastest measured, ~6 ms per million.)
- */
-function holeyArray<T>(n: number): (T | undefined)[] {
-  const a: (T | undefined)[] = new Array(n);
-  for (let i = 0; i < n; i++) a[i] = undefined;
-  return a;
-}
 
 export class NativeCore implements LoopCore {
   readonly backend = 'native' as const;
@@ -93,9 +105,12 @@ export class NativeCore implements LoopCore {
   args: readonly unknown[] | null;
   arg0: unknown;
   private readonly _loop: AbstractLoop;
+  private readonly _binding: NativeBinding;
   private _raw: RawCore;
   private _ctl: Float64Array;
   private _ops: Float64Array;
+  /** Pairs `_ops` holds: OPS_INITIAL_CAPACITY, doubled up to OPS_CAPACITY. */
+  private _opsCap: number;
   private _opsCount: number;
   /** The earliest deadline among the timers added in the pending commands. */
   private _opsMinWhen: number;
@@ -109,7 +124,7 @@ export class NativeCore implements LoopCore {
   private readonly _timers: TimerSlots;
   private readonly _virtual: boolean;
   private _vnow: number;
-  private readonly _stage: Stage;
+  private _stage: Stage;
   /** The deadline of the timer `next()` took last, NaN for a callSoon entry. */
   private _curWhen: number;
   /**
@@ -124,18 +139,23 @@ export class NativeCore implements LoopCore {
     this.clock = clock;
     this._virtual = clock === 'virtual';
     this._vnow = 0;
-    this._raw = new binding.Core();
-    this._ctl = new Float64Array(CTL_SIZE);
-    this._ctl[CTL_NEXT_WHEN] = Infinity;
-    this._ctl[CTL_VIRTUAL] = this._virtual ? 1 : 0;
-    this._stage = new Stage(this._ctl);
-    this._ops = new Float64Array(2 * OPS_CAPACITY);
+    // The C++ side is made when the first timer goes to it (_attach): a loop
+    // that never holds more than a few timers at once never needs it, and an
+    // idle loop costs little more than an idle js one (W13).
+    this._binding = binding;
+    this._raw = DETACHED_RAW;
+    this._ctl = DETACHED_CTL;
+    this._stage = DETACHED_STAGE;
+    this._ops = DETACHED_CTL;
+    this._opsCap = 0;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
-    this._ring = new Int32Array(READY_INITIAL_CAPACITY);
-    this._rcbs = holeyArray(READY_INITIAL_CAPACITY);
-    this._rargs = holeyArray(READY_INITIAL_CAPACITY);
-    this._mask = READY_INITIAL_CAPACITY - 1;
+    // The ring is made at the first entry (the `_count > _mask` test of every
+    // append grows it from nothing): an idle loop holds none.
+    this._ring = NO_RING;
+    this._rcbs = [];
+    this._rargs = [];
+    this._mask = -1;
     this._head = 0;
     this._count = 0;
     this._timers = new TimerSlots();
@@ -144,7 +164,23 @@ export class NativeCore implements LoopCore {
     this._curWhen = NaN;
     this._localMode = true;
     this._local = new LocalTimers();
-    this._raw.attach(this._ctl.buffer as ArrayBuffer, this._ring.buffer as ArrayBuffer, this._ops.buffer as ArrayBuffer);
+  }
+
+  /** Makes the C++ side and its shared buffers (the first time timers go there). */
+  private _attach(): void {
+    if (this._raw !== DETACHED_RAW) return;
+    if (this._mask < 0) this._grow(); // C++ needs a ring to append to
+    const raw = new this._binding.Core();
+    const ctl = new Float64Array(CTL_SIZE);
+    ctl[CTL_NEXT_WHEN] = Infinity;
+    ctl[CTL_VIRTUAL] = this._virtual ? 1 : 0;
+    const ops = new Float64Array(2 * OPS_INITIAL_CAPACITY);
+    raw.attach(ctl.buffer as ArrayBuffer, this._ring.buffer as ArrayBuffer, ops.buffer as ArrayBuffer);
+    this._raw = raw;
+    this._ctl = ctl;
+    this._stage = new Stage(ctl);
+    this._ops = ops;
+    this._opsCap = OPS_INITIAL_CAPACITY;
   }
 
   time(): number {
@@ -217,13 +253,14 @@ export class NativeCore implements LoopCore {
 
   /** Too many timers for the local heap: all of them go to C++, in scheduling order. */
   private _toCpp(): void {
+    this._attach();
     this._localMode = false;
     this._local.drain((when, slot) => this._pushAdd(when, slot));
   }
 
   /** Queues an add command for C++. */
   private _pushAdd(when: number, slot: number): void {
-    if (this._opsCount === OPS_CAPACITY) this._flush();
+    if (this._opsCount === this._opsCap) this._opsFull();
     const i = 2 * this._opsCount++;
     this._ops[i] = when;
     this._ops[i + 1] = slot;
@@ -256,7 +293,7 @@ export class NativeCore implements LoopCore {
     }
     // Drop it from the heap. The slot stays taken until C++ says it dropped
     // it (or its entry leaves the ring, if it was already due).
-    if (this._opsCount === OPS_CAPACITY) this._flush();
+    if (this._opsCount === this._opsCap) this._opsFull();
     const i = 2 * this._opsCount++;
     this._ops[i] = 0;
     this._ops[i + 1] = -slot - 1;
@@ -444,10 +481,10 @@ export class NativeCore implements LoopCore {
   close(): void {
     this._raw.close();
     this._timers.release();
-    this._ring = new Int32Array(2);
-    this._rcbs = holeyArray(2);
-    this._rargs = holeyArray(2);
-    this._mask = 1;
+    this._ring = NO_RING;
+    this._rcbs = [];
+    this._rargs = [];
+    this._mask = -1;
     this._head = 0;
     this._count = 0;
     this._opsCount = 0;
@@ -459,6 +496,19 @@ export class NativeCore implements LoopCore {
     this._ctl[CTL_NEXT_WHEN] = Infinity;
     this.args = NONE;
     this.arg0 = undefined;
+  }
+
+  /** The command buffer is full: double it while it may grow, else replay it. */
+  private _opsFull(): void {
+    if (this._opsCap >= OPS_CAPACITY) {
+      this._flush();
+      return;
+    }
+    const ops = new Float64Array(4 * this._opsCap);
+    ops.set(this._ops);
+    this._ops = ops;
+    this._opsCap *= 2;
+    this._raw.setOps(ops.buffer as ArrayBuffer);
   }
 
   /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
@@ -486,7 +536,7 @@ export class NativeCore implements LoopCore {
    * lives at p & mask), so handles naming a position stay valid.
    */
   private _grow(atLeast = 0): void {
-    let cap = this._ring.length * 2;
+    let cap = this._ring.length === 0 ? READY_INITIAL_CAPACITY : this._ring.length * 2;
     while (cap < atLeast) cap *= 2;
     const mask = cap - 1;
     const oldMask = this._mask;

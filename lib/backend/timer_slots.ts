@@ -25,8 +25,10 @@ import type { Callback } from './core';
 /** Bit 0 of `gens[slot]`: the timer's one argument is kept as is (atQuiet1). */
 export const ONE_ARG = 1;
 
-/** Initial table size; it doubles as needed. */
-const INITIAL_SLOTS = 1024;
+/** Table size at the first timer; it doubles as needed. */
+const INITIAL_SLOTS = 16;
+const NO_WHENS = new Float64Array(0);
+const NO_GENS = new Int32Array(0);
 
 export class TimerSlots {
   cbs: (Callback | undefined)[];
@@ -40,8 +42,9 @@ export class TimerSlots {
   constructor() {
     this.cbs = [];
     this.args = [];
-    this.whens = new Float64Array(INITIAL_SLOTS);
-    this.gens = new Int32Array(INITIAL_SLOTS);
+    // Empty until the first timer: an idle loop holds no table (W13).
+    this.whens = NO_WHENS;
+    this.gens = NO_GENS;
     this.used = 0;
     this._free = [];
   }
@@ -96,7 +99,7 @@ export class TimerSlots {
   }
 
   private _grow(): void {
-    const n = this.gens.length * 2;
+    const n = this.gens.length === 0 ? INITIAL_SLOTS : this.gens.length * 2;
     const gens = new Int32Array(n);
     gens.set(this.gens);
     this.gens = gens;
