@@ -8,6 +8,7 @@ import { _getEventLoop, type MinimalLoop } from './events';
 import { CancelledError } from './exceptions';
 import { checkLoop, Future } from './futures';
 import { _followPromise } from './tasks';
+import type { Signal } from './tasks';
 import { checkFunction, checkOptions, describe } from './validate';
 
 /**
@@ -18,14 +19,14 @@ import { checkFunction, checkOptions, describe } from './validate';
  * on). `abortable((signal) => fetch(url, { signal }))`. Settles only while
  * Node's event loop runs: hosted mode.
  */
-export function abortable<T>(start: (signal: AbortSignal) => PromiseLike<T>, options?: { loop?: MinimalLoop }): Future<T> {
+export function abortable<T>(start: (signal: Signal) => PromiseLike<T>, options?: { loop?: MinimalLoop }): Future<T> {
   checkFunction(start, 'start', 'abortable');
   const opts = checkOptions(options, 'abortable');
   const loop = opts.loop === undefined ? _getEventLoop() : checkLoop(opts.loop, 'abortable');
   const fut = new AbortableFuture<T>(loop);
   let promise: PromiseLike<T>;
   try {
-    promise = start(fut._controller.signal);
+    promise = start(fut._controller.signal as Signal);
   } catch (err) {
     fut._fail(err);
     return fut;

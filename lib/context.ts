@@ -35,8 +35,14 @@
  */
 import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
 
-/** A captured async context: re-entered around a step or a callback. */
-export type Context = AsyncResource;
+/**
+ * A captured async context: re-entered around a step or a callback. An
+ * AsyncResource has this shape; declared structurally so that the package's
+ * types need no Node type declarations.
+ */
+export interface Context {
+  runInAsyncScope<R>(fn: (...args: any[]) => R, thisArg?: unknown, ...args: any[]): R;
+}
 
 let tracking = false;
 /** Bumped by the loop as each iteration begins; a check runs at most once per value. */
@@ -108,7 +114,7 @@ export function _captureForCallback(): Context | null {
  * task runs in, or a function that runs a callback in a context
  * (`AsyncLocalStorage.snapshot()` gives one).
  */
-export type ContextOption = AsyncResource | (<R>(fn: (...args: any[]) => R, ...args: any[]) => R);
+export type ContextOption = Context | (<R>(fn: (...args: any[]) => R, ...args: any[]) => R);
 
 /** Checks and normalises a `context` option. */
 export function _contextOption(value: unknown, what: string): Context {
@@ -116,7 +122,10 @@ export function _contextOption(value: unknown, what: string): Context {
   if (typeof value === 'function') {
     const run = value as (fn: () => unknown) => unknown;
     // A snapshot-style runner, behind AsyncResource's one method.
-    return { runInAsyncScope: (fn: (...a: unknown[]) => unknown, thisArg: unknown, ...args: unknown[]) => run(() => fn.apply(thisArg, args)) } as unknown as Context;
+    return {
+      runInAsyncScope: <R>(fn: (...a: any[]) => R, thisArg?: unknown, ...args: any[]): R =>
+        run(() => fn.apply(thisArg, args)) as R,
+    };
   }
   throw new TypeError(
     `${what}: context must be an AsyncResource or a function like AsyncLocalStorage.snapshot() returns, got ${typeof value}`,

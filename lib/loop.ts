@@ -41,7 +41,7 @@ import type { BackendName, Callback, ClockName, LoopCore, TimerToken } from './b
 import { runBlocking } from './blocking';
 import { _captureForCallback, _nextContextEpoch, _unwrapCallback, runInContext, type ContextOption } from './context';
 import type { Coroutine } from './coroutines';
-import { AwaitRun, type DrivenLoop, type Waker } from './driver';
+import { AwaitRun, type Waker } from './driver';
 import {
   _getRunningLoop,
   _getSetLoop,
@@ -100,8 +100,13 @@ export type TaskFactory = <T>(loop: Loop, coro: Coroutine<T>, options: { name?: 
 /** Default for `slowCallbackDuration`, seconds (asyncio's 0.1). */
 const DEFAULT_SLOW_CALLBACK_DURATION = 0.1;
 
+/*
+ * Loop is a DrivenLoop (lib/driver.ts) structurally; it does not say
+ * `implements`, because the internal members that interface names are
+ * stripped from the published types.
+ */
 /** An asyncio-style event loop. */
-export class Loop implements DrivenLoop {
+export class Loop {
   /** @internal */ _core: LoopCore;
   /** @internal */ _stopping: boolean;
   /** @internal */ _running: boolean;

@@ -63,6 +63,12 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
+/**
+ * The AbortSignal type where the program has one (Node's or the DOM's type
+ * declarations), so that the package's types need neither.
+ */
+export type Signal = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : never;
+
 /** The AbortControllers behind `task.signal`, made on first use. */
 const abortControllers = new WeakMap<Task<unknown>, AbortController>();
 
@@ -386,14 +392,14 @@ export class Task<T = unknown> extends Future<T> {
    * on, such as `fetch(url, { signal })`, so that cancelling the task stops
    * that work too. Made on first use.
    */
-  get signal(): AbortSignal {
+  get signal(): Signal {
     let ctl = abortControllers.get(this as Task<unknown>);
     if (ctl === undefined) {
       ctl = new AbortController();
       abortControllers.set(this as Task<unknown>, ctl);
       if (this._state === CANCELLED || this._numCancelsRequested > 0) ctl.abort(this._makeCancelledError());
     }
-    return ctl.signal;
+    return ctl.signal as Signal;
   }
 
   /** @internal What this task waits on, for diagnostics. */
