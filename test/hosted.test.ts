@@ -367,8 +367,11 @@ describe.each(BACKENDS)('hosted mode (%s)', (backend) => {
     });
     loop.callSoon(() => loop.stop());
     await loop.runForeverAsync();
-    expect(errors).toHaveLength(1);
-    expect(String(errors[0].message)).toMatch(/^Executing <Handle slow> took \d+\.\d+ seconds$/);
+    // Only `slow` is slow by design; on a loaded machine another callback
+    // may pass 1 ms too, so the report about `slow` is looked for by name.
+    const aboutSlow = errors.filter((e) => /<Handle slow>/.test(String(e.message)));
+    expect(aboutSlow).toHaveLength(1);
+    expect(String(aboutSlow[0].message)).toMatch(/^Executing <Handle slow> took \d+\.\d+ seconds$/);
   });
 });
 
