@@ -27,6 +27,8 @@ export {
   QueueFull,
   QueueShutDown,
   BrokenBarrierError,
+  IncompleteReadError,
+  LimitOverrunError,
 } from './exceptions';
 export { eagerTaskFactory } from './tasks';
 export { gather, wait, waitFor, shield, asCompleted } from './composition';
@@ -36,3 +38,14 @@ export { TaskGroup, taskGroup } from './taskgroups';
 export { Queue, LifoQueue, PriorityQueue, defaultCompare } from './queues';
 export type { CompareFn } from './queues';
 export { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } from './locks';
+export {
+  StreamReader,
+  StreamWriter,
+  Server,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+  DEFAULT_LIMIT,
+} from './streams';
+export type { StreamOptions, ServerOptions, ClientConnected } from './streams';
