@@ -49,3 +49,5 @@ export {
   DEFAULT_LIMIT,
 } from './streams';
 export type { StreamOptions, ServerOptions, ClientConnected } from './streams';
+export { Process, createSubprocessExec, createSubprocessShell, PIPE, DEVNULL } from './subprocess';
+export type { SubprocessOptions, StdioSpec } from './subprocess';
