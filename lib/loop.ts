@@ -55,6 +55,7 @@ import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 import { safeConsoleError } from './report';
 import { _removeAllSignalHandlers, addSignalHandler, removeSignalHandler } from './signals';
+import { _closeStreams } from './streams';
 import { _reportUnretrieved } from './unretrieved';
 import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
@@ -469,6 +470,7 @@ export class Loop implements DrivenLoop {
     _reportNeverAwaited(this);
     this._closed = true;
     _removeAllSignalHandlers(this);
+    _closeStreams(this);
     this._core.close();
     _forgetTasks(this);
     this._exceptionHandler = null;

@@ -64,6 +64,35 @@ export interface ServerOptions extends StreamOptions {
   backlog?: number;
 }
 
+/**
+ * What each loop has open: its servers and connections (Wires). Closing the
+ * loop closes them (`_closeStreams`): a closed loop can serve nobody, and
+ * Node would keep the process alive for a listening server or an open socket
+ * forever (asyncio's process exits with its loop).
+ */
+const owned = new WeakMap<object, Set<{ _abort(): void }>>();
+
+function own(loop: AbstractLoop, thing: { _abort(): void }): void {
+  let set = owned.get(loop);
+  if (set === undefined) {
+    set = new Set();
+    owned.set(loop, set);
+  }
+  set.add(thing);
+}
+
+function disown(loop: AbstractLoop, thing: { _abort(): void }): void {
+  owned.get(loop)?.delete(thing);
+}
+
+/** @internal At `loop.close()`: closes the servers and destroys the connections the loop still has. */
+export function _closeStreams(loop: object): void {
+  const set = owned.get(loop);
+  if (set === undefined) return;
+  owned.delete(loop);
+  for (const thing of set) thing._abort();
+}
+
 /** A waiting read or drain: a Future on the stream's loop that only Node can complete. */
 function ioWaiter<T>(loop: AbstractLoop, target: object): Future<T> {
   const fut = new Future<T>({ loop });
@@ -503,7 +532,9 @@ export class Wire {
       if (reader !== null) reader.setException(err);
     });
     socket.on('drain', () => this._settle(this.drainWaiters, null));
+    own(loop, this);
     socket.on('close', () => {
+      disown(loop, this);
       this.lost = true;
       if (reader !== null && !reader._hasException) reader.feedEof();
       this._settle(this.drainWaiters, this.error ?? connectionLost());
@@ -521,6 +552,11 @@ export class Wire {
       this.peername = s.remoteAddress !== undefined ? [s.remoteAddress, s.remotePort] : null;
       this.sockname = s.localAddress !== undefined ? [s.localAddress, s.localPort] : null;
     }
+  }
+
+  /** The loop closed: drop the connection at once. */
+  _abort(): void {
+    this.socket.destroy();
   }
 
   close(): void {
@@ -659,7 +695,9 @@ export class Server {
   constructor(server: net.Server, loop: AbstractLoop) {
     this._server = server;
     this._loop = loop;
+    own(loop, this);
     server.on('close', () => {
+      disown(loop, this);
       this._stopped = true;
       const all = this._stopWaiters.splice(0);
       if (loop.isClosed()) return;
@@ -691,6 +729,12 @@ export class Server {
     if (this._closed) return;
     this._closed = true;
     this._server.close();
+  }
+
+  /** @internal The loop closed: stop listening and drop the connections. */
+  _abort(): void {
+    this.close();
+    this.abortClients();
   }
 
   /** Closes every accepted connection after its buffered data was sent (asyncio 3.13). */
@@ -816,6 +860,11 @@ function* listen(
   } finally {
     netServer.removeListener('error', onError);
   }
+  // A listening server's later errors (accept failures: EMFILE, ...) are
+  // reported, not thrown from Node's event loop.
+  netServer.on('error', (exception) => {
+    if (!loop.isClosed()) loop.callExceptionHandler({ message: `Error on ${server}`, exception, server });
+  });
   return server;
 }
 

@@ -622,6 +622,18 @@ describe.each(BACKENDS)('streams (%s)', (backend) => {
     expect(got).toEqual(Array(N).fill(true));
   });
 
+  it('closing the loop (the end of runAsync) closes servers and connections left open', async () => {
+    const left = await hosted(function* () {
+      const server = yield* startServer(echo, HOST, 0);
+      const [, writer] = yield* openConnection(HOST, portOf(server));
+      yield* sleep(0.01);
+      return { server, socket: writer.transport };
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(left.server._server.listening).toBe(false);
+    expect(left.socket.destroyed).toBe(true);
+  });
+
   it('in a blocking run, waiting on a stream says it would wait forever and names hosted mode', () => {
     const loop = makeLoop(backend);
     let error: unknown = null;
