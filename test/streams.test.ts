@@ -622,6 +622,37 @@ describe.each(BACKENDS)('streams (%s)', (backend) => {
     expect(got).toEqual(Array(N).fill(true));
   });
 
+  it('openConnection cancelled while it connects destroys its socket', async () => {
+    const got = await hosted(function* () {
+      let accepted = 0;
+      let eofs = 0;
+      const server = yield* startServer(function* (reader, writer) {
+        accepted++;
+        try {
+          if ((yield* reader.read()).length === 0) eofs++;
+        } catch {
+          eofs++; // a reset is an end too
+        }
+        writer.close();
+      }, HOST, 0);
+      const connecting = createTask(openConnection(HOST, portOf(server)));
+      yield; // the task starts connecting
+      connecting.cancel();
+      let cancelled = false;
+      try {
+        yield* connecting;
+      } catch (e) {
+        cancelled = e instanceof CancelledError;
+      }
+      const end = Date.now() + 2000;
+      while ((accepted === 0 || eofs < accepted) && Date.now() < end) yield* sleep(0.01);
+      server.close();
+      yield* server.waitClosed();
+      return { cancelled, ended: eofs === accepted };
+    });
+    expect(got).toEqual({ cancelled: true, ended: true });
+  });
+
   it('closing the loop (the end of runAsync) closes servers and connections left open', async () => {
     const left = await hosted(function* () {
       const server = yield* startServer(echo, HOST, 0);
