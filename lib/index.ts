@@ -49,5 +49,5 @@ export {
   DEFAULT_LIMIT,
 } from './streams';
 export type { StreamOptions, ServerOptions, ClientConnected } from './streams';
-export { Process, createSubprocessExec, createSubprocessShell, PIPE, DEVNULL } from './subprocess';
+export { Process, createSubprocessExec, createSubprocessShell, PIPE, DEVNULL, STDOUT } from './subprocess';
 export type { SubprocessOptions, StdioSpec } from './subprocess';

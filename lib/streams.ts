@@ -517,7 +517,14 @@ export class Wire {
   readonly socket: net.Socket;
   readonly loop: AbstractLoop;
 
-  constructor(socket: net.Socket, reader: StreamReader | null, loop: AbstractLoop) {
+  /** This wire's reading side ended (EOF or close): counted once. */
+  readEnded = false;
+
+  /**
+   * `eofGate`: when several wires feed one reader (a child's stderr merged
+   * into its stdout), the reader's EOF waits until each of them ended.
+   */
+  constructor(socket: net.Socket, reader: StreamReader | null, loop: AbstractLoop, eofGate: { left: number } | null = null) {
     this.socket = socket;
     this.loop = loop;
     if (reader !== null) {
@@ -525,7 +532,7 @@ export class Wire {
       socket.on('data', (chunk: Buffer) => {
         if (!reader._eof) reader.feedData(chunk);
       });
-      socket.on('end', () => reader.feedEof());
+      socket.on('end', () => this._endReading(reader, eofGate));
     }
     socket.on('error', (err) => {
       this.error = err;
@@ -536,10 +543,18 @@ export class Wire {
     socket.on('close', () => {
       disown(loop, this);
       this.lost = true;
-      if (reader !== null && !reader._hasException) reader.feedEof();
+      if (reader !== null && !reader._hasException) this._endReading(reader, eofGate);
       this._settle(this.drainWaiters, this.error ?? connectionLost());
       this._settle(this.closeWaiters, null);
     });
+  }
+
+  /** @internal */
+  _endReading(reader: StreamReader, eofGate: { left: number } | null): void {
+    if (this.readEnded) return;
+    this.readEnded = true;
+    if (eofGate !== null && --eofGate.left > 0) return;
+    reader.feedEof();
   }
 
   /** Records the addresses, once connected (they are gone after close). */

@@ -26,9 +26,11 @@ import { checkInteger, checkOptions, checkString, describe } from './validate';
 export const PIPE = 'pipe';
 /** Connect the stream to /dev/null (asyncio.subprocess.DEVNULL). */
 export const DEVNULL = 'ignore';
+/** For `stderr` only: merge it into stdout's pipe (asyncio.subprocess.STDOUT). */
+export const STDOUT = 'stdout';
 
 /** What a child's stdin, stdout or stderr is connected to: a pipe, /dev/null, the parent's own (`'inherit'` or null, asyncio's None), or a file descriptor. */
-export type StdioSpec = typeof PIPE | typeof DEVNULL | 'inherit' | null | number;
+export type StdioSpec = typeof PIPE | typeof DEVNULL | typeof STDOUT | 'inherit' | null | number;
 
 /** Options of `createSubprocessExec` and `createSubprocessShell`. */
 export interface SubprocessOptions {
@@ -66,13 +68,30 @@ export class Process {
   readonly stderr: StreamReader | null;
 
   /** @internal Made by createSubprocessExec/createSubprocessShell. */
-  constructor(child: ChildProcess, loop: AbstractLoop, limit: number) {
+  constructor(child: ChildProcess, loop: AbstractLoop, limit: number, mergeStderr = false) {
     this._child = child;
     this._loop = loop;
     const stdin = child.stdin as net.Socket | null;
     this.stdin = stdin === null ? null : new StreamWriter(stdin, new Wire(stdin, null, loop), null, loop);
-    this.stdout = readerOf(child.stdout as net.Socket | null, loop, limit);
-    this.stderr = readerOf(child.stderr as net.Socket | null, loop, limit);
+    const out = child.stdout as net.Socket | null;
+    const err = child.stderr as net.Socket | null;
+    if (mergeStderr && out !== null && err !== null) {
+      // stderr: STDOUT. Both pipes feed one reader; EOF once both ended,
+      // and flow control pauses and resumes both.
+      const reader = new StreamReader({ limit, loop });
+      const gate = { left: 2 };
+      new Wire(out, reader, loop, gate);
+      new Wire(err, reader, loop, gate);
+      reader._transport = {
+        pause: () => (out.pause(), err.pause()),
+        resume: () => (out.resume(), err.resume()),
+      };
+      this.stdout = reader;
+      this.stderr = null;
+    } else {
+      this.stdout = readerOf(out, loop, limit);
+      this.stderr = readerOf(err, loop, limit);
+    }
     child.on('exit', (code, signal) => {
       this._returncode = code !== null ? code : -((os.constants.signals as Record<string, number>)[signal ?? ''] ?? 0);
     });
@@ -176,11 +195,14 @@ function* feedStdin(stdin: StreamWriter, input: string | Uint8Array | null): Cor
   stdin.close();
 }
 
-function checkStdio(value: unknown, name: string, what: string): 'pipe' | 'ignore' | 'inherit' | number {
+function checkStdio(value: unknown, name: string, what: string): 'pipe' | 'ignore' | 'inherit' | 'stdout' | number {
   if (value === undefined || value === null || value === 'inherit') return 'inherit';
   if (value === PIPE || value === DEVNULL) return value;
+  if (value === STDOUT && name === 'stderr') return value;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  throw new TypeError(`${what}: ${name} must be PIPE, DEVNULL, 'inherit', null or a file descriptor, got ${describe(value)}`);
+  throw new TypeError(
+    `${what}: ${name} must be PIPE, DEVNULL, ${name === 'stderr' ? 'STDOUT, ' : ''}'inherit', null or a file descriptor, got ${describe(value)}`,
+  );
 }
 
 /** Splits `(...args, options?)`: a last argument that is an object is the options. */
@@ -194,17 +216,19 @@ function splitOptions(rest: unknown[]): [unknown[], unknown] {
 
 function prepare(options: unknown, what: string) {
   const opts = checkOptions(options, what) as SubprocessOptions;
-  const stdio: StdioOptions = [
-    checkStdio(opts.stdin, 'stdin', what),
-    checkStdio(opts.stdout, 'stdout', what),
-    checkStdio(opts.stderr, 'stderr', what),
-  ];
+  const stdout = checkStdio(opts.stdout, 'stdout', what);
+  let stderr = checkStdio(opts.stderr, 'stderr', what);
+  // stderr: STDOUT goes where stdout goes: the same pipe (merged by the
+  // Process), /dev/null, the parent's stdout, or the same descriptor.
+  const mergeStderr = stderr === STDOUT && stdout === PIPE;
+  if (stderr === STDOUT) stderr = stdout === PIPE ? PIPE : stdout === 'inherit' ? 1 : stdout;
+  const stdio = [checkStdio(opts.stdin, 'stdin', what), stdout, stderr] as StdioOptions;
   checkString(opts.cwd, 'cwd', what, true);
   if (opts.env !== undefined && (opts.env === null || typeof opts.env !== 'object')) {
     throw new TypeError(`${what}: env must be an object, got ${describe(opts.env)}`);
   }
   const limit = opts.limit === undefined ? DEFAULT_LIMIT : checkInteger(opts.limit, 'limit', what, 1);
-  return { stdio, cwd: opts.cwd, env: opts.env, limit };
+  return { stdio, cwd: opts.cwd, env: opts.env, limit, mergeStderr };
 }
 
 /**
@@ -238,14 +262,14 @@ function* start(
   file: string,
   args: string[],
   shell: boolean,
-  opts: { stdio: StdioOptions; cwd?: string; env?: NodeJS.ProcessEnv; limit: number },
+  opts: { stdio: StdioOptions; cwd?: string; env?: NodeJS.ProcessEnv; limit: number; mergeStderr: boolean },
 ): Coroutine<Process> {
   const loop = _requireRunningLoop();
   const child = spawn(file, args, { stdio: opts.stdio, cwd: opts.cwd, env: opts.env, shell });
   // Listeners on the pipes and on 'exit' now, before the child can run:
   // Node drops the output of pipes nobody listens to when the child exits
   // (flushStdio), and a quick child exits before 'spawn' reaches the loop.
-  const proc = new Process(child, loop, opts.limit);
+  const proc = new Process(child, loop, opts.limit, opts.mergeStderr);
   const started = new Future<void>({ loop });
   started._fromPromise = true;
   _setWaitTarget(started, `the start of ${file}`);

@@ -14,6 +14,7 @@ import {
   PIPE,
   runAsync,
   sleep,
+  STDOUT,
   waitFor,
   type Coroutine,
   type Process,
@@ -77,6 +78,27 @@ describe.each(BACKENDS)('subprocess (%s)', (backend) => {
       return [out!.toString(), err!.toString(), proc.returncode];
     });
     expect(got).toEqual(['one\n', 'two\n', 7]);
+  });
+
+  it('stderr: STDOUT merges stderr into the stdout pipe; EOF comes once both ended', async () => {
+    const got = await hosted(function* () {
+      const proc = yield* createSubprocessShell('echo out; sleep 0.05; echo err 1>&2; sleep 0.05; echo out2', {
+        stdout: PIPE,
+        stderr: STDOUT,
+      });
+      const [out, err] = yield* proc.communicate();
+      return { out: out!.toString(), err, stderr: proc.stderr, code: proc.returncode };
+    });
+    expect(got).toEqual({ out: 'out\nerr\nout2\n', err: null, stderr: null, code: 0 });
+  });
+
+  it('stderr: STDOUT with stdout DEVNULL discards both', async () => {
+    const got = await hosted(function* () {
+      const proc = yield* createSubprocessShell('echo out; echo err 1>&2', { stdout: DEVNULL, stderr: STDOUT });
+      const [out, err] = yield* proc.communicate();
+      return [out, err, proc.returncode];
+    });
+    expect(got).toEqual([null, null, 0]);
   });
 
   it('a pipeline: the output of one child is the input of the next', async () => {
@@ -197,6 +219,7 @@ describe.each(BACKENDS)('subprocess (%s)', (backend) => {
     expect(() => createSubprocessExec('ls', { stdout: 'pipes' as never })).toThrow(
       /stdout must be PIPE, DEVNULL, 'inherit', null or a file descriptor, got "pipes"/,
     );
+    expect(() => createSubprocessExec('ls', { stdout: STDOUT })).toThrow(/stdout must be PIPE, DEVNULL, 'inherit'/);
     expect(() => createSubprocessShell(null as never)).toThrow(/createSubprocessShell: cmd must be a string/);
     expect(() => createSubprocessShell('true', { limit: 0 })).toThrow(/limit must be >= 1/);
     expect(() => createSubprocessShell('true', { cwd: 1 as never })).toThrow(/cwd must be a string/);
