@@ -3,6 +3,9 @@
  * with stream pipes, wait, communicate, signals. Children are `node -e`
  * scripts and /bin/sh one-liners, each bounded in time.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   createSubprocessExec,
@@ -137,6 +140,31 @@ describe.each(BACKENDS)('subprocess (%s)', (backend) => {
       return { ready, out: out!.toString(), err: err!.toString(), code: proc.returncode };
     });
     expect(got).toEqual({ ready: 'ready\n', out: 'partial output', err: '', code: -9 });
+  });
+
+  it('a child killed after writing megabytes mid-communicate: every byte it wrote is delivered', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aioloop-sub-'));
+    const marker = path.join(dir, 'written');
+    const SIZE = 3 << 20;
+    try {
+      const got = await hosted(function* () {
+        const proc = yield* createSubprocessExec(
+          NODE,
+          '-e',
+          `process.stdout.write(Buffer.alloc(${SIZE}, 65), () => require('fs').writeFileSync(${JSON.stringify(marker)}, '')); setTimeout(() => {}, 60000)`,
+          { stdin: PIPE, stdout: PIPE, stderr: PIPE },
+        );
+        const talking = createTask(proc.communicate());
+        const end = Date.now() + 15_000;
+        while (!fs.existsSync(marker) && Date.now() < end) yield* sleep(0.01);
+        proc.kill();
+        const [out] = yield* talking;
+        return { n: out!.length, all65: out!.every((b) => b === 65), code: proc.returncode };
+      });
+      expect(got).toEqual({ n: SIZE, all65: true, code: -9 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('terminate() gives -SIGTERM; a signal sent after exit is ProcessLookupError', async () => {
