@@ -55,7 +55,7 @@ import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 import { safeConsoleError } from './report';
 import { _removeAllSignalHandlers, addSignalHandler, removeSignalHandler } from './signals';
-import { _closeStreams } from './streams';
+import { _closeStreams } from './transports';
 import { _reportUnretrieved } from './unretrieved';
 import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
