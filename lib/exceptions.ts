@@ -92,3 +92,48 @@ export class BrokenBarrierError extends Error {
     fixName(this, 'BrokenBarrierError');
   }
 }
+
+/**
+ * `readexactly(n)` (or `readuntil`) met EOF before it had what it asked for
+ * (asyncio.IncompleteReadError). `partial` holds the bytes read before EOF,
+ * which are taken out of the stream; `expected` is `n`, or null for
+ * `readuntil`.
+ */
+export class IncompleteReadError extends Error {
+  readonly partial: Buffer;
+  readonly expected: number | null;
+  constructor(partial: Buffer, expected: number | null) {
+    super(
+      `${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`,
+    );
+    fixName(this, 'IncompleteReadError');
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * `readuntil(sep)` found no separator within the stream's limit
+ * (asyncio.LimitOverrunError). The data stays in the stream; `consumed` is
+ * how many bytes to take out to get past the part searched.
+ */
+export class LimitOverrunError extends Error {
+  readonly consumed: number;
+  constructor(message: string, consumed: number) {
+    super(message);
+    fixName(this, 'LimitOverrunError');
+    this.consumed = consumed;
+  }
+}
+
+/**
+ * @internal asyncio's `ConnectionResetError('Connection lost')`: a write
+ * side waited on (`drain`) after the connection was gone. An Error with
+ * Node's `code: 'ECONNRESET'`, as Node's own resets carry.
+ */
+export function connectionLost(): Error {
+  const err = new Error('Connection lost') as NodeJS.ErrnoException;
+  fixName(err, 'ConnectionResetError');
+  err.code = 'ECONNRESET';
+  return err;
+}

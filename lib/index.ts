@@ -28,6 +28,8 @@ export {
   QueueFull,
   QueueShutDown,
   BrokenBarrierError,
+  IncompleteReadError,
+  LimitOverrunError,
 } from './exceptions';
 export { eagerTaskFactory } from './tasks';
 export { gather, wait, waitFor, shield, asCompleted } from './composition';
@@ -41,3 +43,16 @@ export { explore, ExploreError } from './explore';
 export type { ExploreOptions, ExploreResult, ExploreRun } from './explore';
 export type { JitterOptions } from './jitter';
 export type { LoopStats } from './stats';
+export {
+  StreamReader,
+  StreamWriter,
+  Server,
+  openConnection,
+  openUnixConnection,
+  startServer,
+  startUnixServer,
+  DEFAULT_LIMIT,
+} from './streams';
+export type { StreamOptions, ServerOptions, ClientConnected } from './streams';
+export { Process, createSubprocessExec, createSubprocessShell, PIPE, DEVNULL, STDOUT } from './subprocess';
+export type { SubprocessOptions, StdioSpec } from './subprocess';

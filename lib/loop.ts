@@ -60,6 +60,8 @@ import { Future } from './futures';
 import { getaddrinfo, type AddrInfo, type GetaddrinfoOptions } from './getaddrinfo';
 import { safeConsoleError } from './report';
 import { wouldWaitForeverError } from './wait_forever';
+import { _removeAllSignalHandlers, addSignalHandler, removeSignalHandler } from './signals';
+import { _closeStreams } from './transports';
 import { _reportUnretrieved } from './unretrieved';
 import { _noteDebugLoop, _reportNeverAwaited } from './never_awaited';
 import { runHosted } from './hosted';
@@ -566,6 +568,23 @@ export class Loop {
   }
 
   /**
+   * Runs `callback(...args)` through the ready queue each time the process
+   * gets signal `sig` (a name such as `'SIGUSR1'`, or a number), replacing
+   * this loop's previous handler for it (asyncio's `add_signal_handler`,
+   * over `process.on(sig)`: signals arrive through Node's event loop, so in
+   * hosted mode). SIGKILL and SIGSTOP cannot be caught. `close()` removes
+   * every handler.
+   */
+  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void {
+    addSignalHandler(this, sig, callback, args);
+  }
+
+  /** Removes this loop's handler for `sig`; true if there was one. */
+  removeSignalHandler(sig: NodeJS.Signals | number): boolean {
+    return removeSignalHandler(this, sig);
+  }
+
+  /**
    * Ends `runForever` (or `runForeverAsync`) after the current iteration
    * (before it: one iteration runs). May be called from anywhere, also from
    * Node code outside the loop: a waiting hosted loop wakes up to stop.
@@ -597,6 +616,8 @@ export class Loop {
     _reportUnretrieved(this);
     _reportNeverAwaited(this);
     this._closed = true;
+    _removeAllSignalHandlers(this);
+    _closeStreams(this);
     this._core.close();
     this._closedTaskCounts = _taskCounts(this);
     _forgetTasks(this);
