@@ -67,7 +67,9 @@ failed=0
 
 # examples
 start=$SECONDS
-ex=$(node scripts/run-examples.js --node "$node_bin" --label "$label examples" --bound-ms 240000)
+# 09 starts children that are Node itself (process.execPath), which an
+# emulated Node cannot exec without binfmt; 07 spreads work over worker threads.
+ex=$(node scripts/run-examples.js --node "$node_bin" --label "$label examples" --bound-ms 240000 --skip 09_subprocess_pipeline.js)
 echo "$ex"
 read -r ep ef < <(echo "$ex" | tail -1 | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed/\1 \2/')
 passed=$((passed + ${ep:-0})); failed=$((failed + ${ef:-1}))
