@@ -474,14 +474,6 @@ function install({ WORKLOADS, JS_SUBJECTS, aioloop, randoms, check, makeLoop, co
       } else JS_SUBJECTS.setTimeout[id] = chainsOnSetTimeout(k, id);
     }
   }
-  // One chain on the monotonic clock makes the loop wait for nearly every
-  // timer (~0.5 µs away). The native core sleeps for such a wait and wakes
-  // ~60 µs later (the kernel's timer slack): the full million would take a
-  // minute a run, so it does a 50th of them. The js core waits with
-  // Atomics.wait, which returns at once for a sub-ms wait, and spins.
-  const nativeMono1 = JS_SUBJECTS.native['W10-monotonic-1'];
-  nativeMono1.size = (n) => Math.max(100, Math.round(n / 50));
-  nativeMono1.note = 'n/50: every wait for a sub-µs deadline sleeps and wakes ~60 µs late (timer slack), so the full 1M would take a minute';
 
   WORKLOADS.push(
     { id: 'W11', title: 'M/M/1', what: 'virtual clock: arrivals → Queue → one server task, 1M customers (λ = 0.5, μ = 1)', unit: 'ops/s', size: 1e6, quickSize: 1e5, unitName: 'customers/s' },

@@ -146,14 +146,27 @@ export async function* replicate<R = unknown, P = unknown>(options: ReplicateOpt
     clock: opts.clock as ClockName | undefined,
     jitter,
   };
-  for (let i = 0; i < runs; i++) {
-    const seed = first + i;
-    pool.run({ ...base, seed }, { name: 'default' }).then(
+  // At most threads x PREFETCH replications are in the pool at a time; the
+  // next is submitted as one finishes. So when the consumer stops early or a
+  // replication fails, nothing is left queued: the few in flight are awaited
+  // and the pool destroyed once every task has settled (aborting a task, or
+  // destroying the pool under one, lets a worker answer a task piscina no
+  // longer tracks, which it reports as an uncaught error).
+  const inFlight = new Set<Promise<unknown>>();
+  let next = 0;
+  let stopped = false;
+  const submit = (): void => {
+    if (stopped || next >= runs) return;
+    const seed = first + next++;
+    const task: Promise<unknown> = pool.run({ ...base, seed }, { name: 'default' }).then(
       (value: R) => {
+        inFlight.delete(task);
         ready.push({ seed, value });
+        submit();
         signal();
       },
       (err: unknown) => {
+        inFlight.delete(task);
         if (failure === null) {
           failure = new Error(`replicate: the replication with seed ${seed} failed: ${err instanceof Error ? err.message : describe(err)}`, {
             cause: err,
@@ -162,7 +175,9 @@ export async function* replicate<R = unknown, P = unknown>(options: ReplicateOpt
         signal();
       },
     );
-  }
+    inFlight.add(task);
+  };
+  for (let i = 0; i < threads * PREFETCH; i++) submit();
 
   const t0 = performance.now();
   let lastReport = -Infinity;
@@ -189,6 +204,8 @@ export async function* replicate<R = unknown, P = unknown>(options: ReplicateOpt
       yield next;
     }
   } finally {
+    stopped = true;
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     await pool.destroy();
   }
 }

@@ -25,7 +25,7 @@
  * ahead of a crossing per iteration, at 100 C++ is (its sorted runs and
  * staging take many timers per crossing), so the switch sits between.
  */
-export const LOCAL_TIMER_LIMIT = 32;
+export const LOCAL_TIMER_LIMIT = 128;
 
 const NO_NUMBERS = new Float64Array(0);
 const NO_SLOTS = new Int32Array(0);
