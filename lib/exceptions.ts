@@ -4,6 +4,7 @@
  * asyncio's `RuntimeError`s about loop misuse are {@link EventLoopError}s here;
  * bad arguments are the built-in `TypeError`/`RangeError`.
  */
+import type { Bytes } from './node_types';
 
 function fixName(err: Error, name: string): void {
   Object.defineProperty(err, 'name', { value: name, enumerable: false, configurable: true, writable: true });
@@ -100,9 +101,9 @@ export class BrokenBarrierError extends Error {
  * `readuntil`.
  */
 export class IncompleteReadError extends Error {
-  readonly partial: Buffer;
+  readonly partial: Bytes;
   readonly expected: number | null;
-  constructor(partial: Buffer, expected: number | null) {
+  constructor(partial: Bytes, expected: number | null) {
     super(
       `${partial.length} bytes read on a total of ${expected === null ? 'undefined' : expected} expected bytes`,
     );

@@ -36,6 +36,7 @@
  * here, more than dispatching a dozen callbacks in JIT code. See
  * lib/backend/layout.ts for the memory both sides share.
  */
+import type { SignalName } from './node_types';
 import { resolveBackend, createCore } from './backend/loader';
 import type { BackendName, Callback, ClockName, LoopCore, TimerToken } from './backend/core';
 import { runBlocking } from './blocking';
@@ -575,12 +576,12 @@ export class Loop {
    * hosted mode). SIGKILL and SIGSTOP cannot be caught. `close()` removes
    * every handler.
    */
-  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void {
+  addSignalHandler<A extends unknown[]>(sig: SignalName | number, callback: (...args: A) => unknown, ...args: A): void {
     addSignalHandler(this, sig, callback, args);
   }
 
   /** Removes this loop's handler for `sig`; true if there was one. */
-  removeSignalHandler(sig: NodeJS.Signals | number): boolean {
+  removeSignalHandler(sig: SignalName | number): boolean {
     return removeSignalHandler(this, sig);
   }
 

@@ -10,6 +10,7 @@
  * here and resumed when a read brings the buffer back to the limit. A
  * cancelled read cancels only its wait: the bytes stay buffered.
  */
+import type { Bytes } from './node_types';
 import { type Coroutine } from './coroutines';
 import { _requireRunningLoop, type AbstractLoop } from './events';
 import { IncompleteReadError, InvalidStateError, LimitOverrunError } from './exceptions';
@@ -88,7 +89,7 @@ export class StreamReader {
   }
 
   /** Adds bytes at the end of the buffer (the transport's side). */
-  feedData(data: Buffer): void {
+  feedData(data: Bytes): void {
     if (this._eof) throw new InvalidStateError('feedData after feedEof');
     if (data.length === 0) return;
     this._chunks.push(data);
@@ -116,7 +117,7 @@ export class StreamReader {
    * or EOF is there and gives what is buffered, at most `n`; an empty Buffer
    * at EOF. `n` < 0 (the default) reads until EOF.
    */
-  read(n = -1): Coroutine<Buffer> {
+  read(n = -1): Coroutine<Bytes> {
     if (typeof n !== 'number' || !Number.isInteger(n)) checkInteger(n, 'n', 'read', -Infinity);
     return this._read(n);
   }
@@ -144,13 +145,13 @@ export class StreamReader {
    * Reads exactly `n` bytes; at EOF first, throws `IncompleteReadError`
    * carrying the bytes read (which leave the stream).
    */
-  readexactly(n: number): Coroutine<Buffer> {
+  readexactly(n: number): Coroutine<Bytes> {
     checkInteger(n, 'n', 'readexactly', 0);
     return this._readexactly(n);
   }
 
   /** @internal */
-  *_readexactly(n: number): Coroutine<Buffer> {
+  *_readexactly(n: number): Coroutine<Bytes> {
     if (this._hasException) throw this._exception;
     if (n === 0) return EMPTY;
     while (this._size < n) {
@@ -171,7 +172,7 @@ export class StreamReader {
    * throws `LimitOverrunError` after taking it out of the stream (asyncio
    * raises ValueError there), so the next read starts past it.
    */
-  *readline(): Coroutine<Buffer> {
+  *readline(): Coroutine<Bytes> {
     try {
       return yield* this._readuntil(NEWLINE);
     } catch (err) {
@@ -192,7 +193,7 @@ export class StreamReader {
    * rest of the stream; when the separator is not within the limit, throws
    * `LimitOverrunError` and leaves the data in the stream.
    */
-  readuntil(separator: string | Uint8Array = NEWLINE): Coroutine<Buffer> {
+  readuntil(separator: string | Uint8Array = NEWLINE): Coroutine<Bytes> {
     let sep: Buffer;
     if (typeof separator === 'string') sep = Buffer.from(separator, 'utf8');
     else if (separator instanceof Uint8Array) sep = Buffer.from(separator.buffer, separator.byteOffset, separator.byteLength);

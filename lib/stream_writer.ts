@@ -5,6 +5,7 @@
  * its high-water mark (Node's `writableNeedDrain`). A cancelled `drain`
  * cancels only its wait.
  */
+import type { SocketTransport } from './node_types';
 import type * as net from 'node:net';
 import { type Coroutine } from './coroutines';
 import type { AbstractLoop } from './events';
@@ -36,7 +37,7 @@ export class StreamWriter {
   }
 
   /** The Node socket (or pipe) underneath (asyncio's `transport`). */
-  get transport(): net.Socket {
+  get transport(): SocketTransport {
     return this._transport;
   }
 

@@ -33,6 +33,7 @@
  * Cancelling a `read*` or `drain` cancels only the wait: buffered data stays
  * in the reader, and the stream stays usable, as in asyncio.
  */
+import type { AddressInfo } from './node_types';
 import * as net from 'node:net';
 import { isCoroutine, type Coroutine } from './coroutines';
 import { _requireRunningLoop, type AbstractLoop } from './events';
@@ -179,7 +180,7 @@ export class Server {
    * The addresses listened on (asyncio's `sockets`): `{ address, family,
    * port }` for TCP, the path for a Unix socket; empty once closed.
    */
-  get sockets(): Array<net.AddressInfo | string> {
+  get sockets(): Array<AddressInfo | string> {
     const a = this._closed ? null : this._server.address();
     return a === null ? [] : [a];
   }

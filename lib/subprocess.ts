@@ -10,6 +10,7 @@
  * exited and its pipes are closed (Node's 'close' event). Hosted mode only:
  * the child's events arrive through Node's event loop.
  */
+import type { Bytes, Environment, SignalName } from './node_types';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import * as os from 'node:os';
 import type * as net from 'node:net';
@@ -42,7 +43,7 @@ export interface SubprocessOptions {
   /** Working directory of the child. */
   cwd?: string;
   /** Environment of the child (default: the parent's). */
-  env?: NodeJS.ProcessEnv;
+  env?: Environment;
   /** Buffer limit of the stdout and stderr readers (default 64 KiB). */
   limit?: number;
 }
@@ -132,7 +133,7 @@ export class Process {
    * A child that stops reading its stdin (or dies) is not an error: what it
    * wrote is still given.
    */
-  communicate(input?: string | Uint8Array | null): Coroutine<[Buffer | null, Buffer | null]> {
+  communicate(input?: string | Uint8Array | null): Coroutine<[Bytes | null, Bytes | null]> {
     if (input !== undefined && input !== null && typeof input !== 'string' && !(input instanceof Uint8Array)) {
       throw new TypeError(`communicate: input must be a string, a Uint8Array or null, got ${describe(input)}`);
     }
@@ -155,7 +156,7 @@ export class Process {
   }
 
   /** Sends `sig` (a name or a number) to the child; ProcessLookupError once it exited. */
-  sendSignal(sig: NodeJS.Signals | number): void {
+  sendSignal(sig: SignalName | number): void {
     const name = checkSignal(sig, 'sendSignal');
     if (this._returncode !== null) throw processLookupError();
     this._child.kill(name);

@@ -277,11 +277,32 @@ const TYPE_CHECKS = {
   nodenext: ['consumer.mts', 'consumer.cts'],
   bundler: ['consumer.mts', 'consumer.cts'],
   node10: ['consumer.cts'],
+  'node-types': ['consumer-node.mts'],
 };
 
 const TS_VERSION = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'typescript', 'package.json'), 'utf8')).version;
 
+/** The same, for a program that has Node's types: `@types/node` from this repository's own install. */
+function writeNodeTypesConfig(app) {
+  const config = {
+    compilerOptions: {
+      module: 'node16',
+      moduleResolution: 'node16',
+      target: 'es2022',
+      lib: ['es2022'],
+      typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      types: ['node'],
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+    },
+    files: ['consumer-node.mts'],
+  };
+  fs.writeFileSync(path.join(app, 'tsconfig.node-types.json'), JSON.stringify(config, null, 2));
+}
+
 function typeCheck(app) {
+  writeNodeTypesConfig(app);
   for (const [mode, files] of Object.entries(TYPE_CHECKS)) {
     const r = exec(process.execPath, [TSC, '-p', `tsconfig.${mode}.json`, '--traceResolution'], { cwd: app, env: cleanEnv() });
     const resolved = new Set();
