@@ -245,7 +245,14 @@ function renderSvg(data) {
   let footnote = false;
   for (const panel of panels) {
     const vals = [];
-    for (const g of panel.gs) for (const r of g.rows) if (r.median !== null) vals.push(r.min ?? r.median, r.max ?? r.median);
+    // A log axis: only positive values place it (a W13 run can measure 0 bytes
+    // when the allocator reuses pages; log10(0) would make the tick loop endless).
+    for (const g of panel.gs) {
+      for (const r of g.rows) {
+        if (r.median === null) continue;
+        for (const v of [r.min ?? r.median, r.max ?? r.median]) if (v > 0 && Number.isFinite(v)) vals.push(v);
+      }
+    }
     if (vals.length === 0) continue;
     let lo = Math.floor(Math.log10(Math.min(...vals)));
     let hi = Math.ceil(Math.log10(Math.max(...vals)));

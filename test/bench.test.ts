@@ -109,6 +109,18 @@ describe('benchmark report', () => {
     expect(report.renderSvg(SAMPLE)).toContain('p99 late 4.25 ms');
   });
 
+  it('draws a panel whose runs measured zero (W13 can: the allocator reuses pages)', () => {
+    const zero: Results = {
+      machine: SAMPLE.machine,
+      results: [row('W13', 'native', 500, { min: 0 }), row('W13', 'js', 0)],
+    };
+    const svg = report.renderSvg(zero);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.match(/<rect /g)?.length).toBe(3);
+    const none: Results = { machine: SAMPLE.machine, results: [row('W13', 'native', 0), row('W13', 'js', 0)] };
+    expect(report.renderSvg(none).startsWith('<svg')).toBe(true);
+  });
+
   it('shows ratios below 0.01 as <0.01×', () => {
     expect(report.formatRatio(0.00004)).toBe('<0.01×');
   });
