@@ -203,6 +203,9 @@ export class CallbackTimerHandle extends TimerHandle {
   }
 
   override _describedCallback(): ((...args: any[]) => unknown) | undefined {
+    // A native wrapper's local timer that moved to C++ gave its callback to
+    // the slot table: look it up there, as for any native timer handle.
+    if (this._callback === undefined && this._gen >= 0 && this._slot >= 0) return super._describedCallback();
     return _unwrapCallback(this._callback, this._args);
   }
 }

@@ -308,3 +308,82 @@ describe.each(BACKENDS)('many due timers at once (%s)', (backend) => {
     expect(ran[50_001]).toBe('later');
   });
 });
+
+/**
+ * The native wrapper keeps up to 128 pending timers in its own heap and
+ * moves them all to C++ at the 129th (lib/backend/local_timers.ts). Handles
+ * and sleeping tasks made on either side of the move must behave alike: the
+ * same order, cancellation from before and after it, the same counters.
+ */
+describe.each(BACKENDS)('timers across the local heap limit (%s)', (backend) => {
+  it('runs, cancels and reports timers made before and after the move to C++', () => {
+    const loop = makeLoop(backend, { clock: 'virtual' });
+    const seen: string[] = [];
+    const handles: TimerHandle[] = [];
+    // 100 handles and 20 sleeping tasks: 120 pending, all local on native.
+    for (let i = 0; i < 100; i++) handles.push(loop.callAt(1 + (i % 7), () => seen.push(`t${i}`)));
+    const sleepers: Task<void>[] = [];
+    for (let i = 0; i < 20; i++) {
+      sleepers.push(
+        loop.createTask(
+          (function* () {
+            yield* sleep(2 + (i % 5));
+            seen.push(`s${i}`);
+          })(),
+        ),
+      );
+    }
+    loop.runOnce(); // the tasks park on their timers
+    handles[3].cancel(); // cancelled while local
+    sleepers[4].cancel();
+    loop.runOnce();
+    // 40 more: the move to C++ happens among them on native.
+    for (let i = 100; i < 140; i++) handles.push(loop.callAt(1 + (i % 7), () => seen.push(`t${i}`)));
+    handles[5].cancel(); // made local, cancelled after the move
+    handles[120].cancel(); // made after the move
+    sleepers[7].cancel(); // a task parked locally, cancelled after the move
+    expect(String(handles[6])).toContain('TimerHandle');
+    expect(String(handles[6])).not.toContain('cancelled');
+    expect(String(handles[5])).toContain('cancelled');
+    loop.runUntilComplete(loop.createTask(sleep(10)));
+    const want: string[] = [];
+    const all: Array<{ name: string; when: number; order: number }> = [];
+    for (let i = 0; i < 140; i++) if (i !== 3 && i !== 5 && i !== 120) all.push({ name: `t${i}`, when: 1 + (i % 7), order: i });
+    for (const a of all.sort((x, y) => x.when - y.when || x.order - y.order)) want.push(a.name);
+    const timers = seen.filter((s) => s.startsWith('t'));
+    expect(timers).toEqual(want);
+    const woke = seen.filter((s) => s.startsWith('s')).sort();
+    expect(woke).toEqual(
+      Array.from({ length: 20 }, (_, i) => `s${i}`)
+        .filter((s) => s !== 's4' && s !== 's7')
+        .sort(),
+    );
+    const st = loop.stats();
+    expect(st.timersCancelled).toBe(5);
+    expect(st.timersFired).toBe(137 + 18 + 1);
+    // Cancelling after the callback ran changes nothing.
+    handles[0].cancel();
+    expect(loop.stats().timersCancelled).toBe(5);
+    loop.close();
+  });
+
+  it('goes back to the local heap once C++ holds no timer, and keeps FIFO ties', () => {
+    const loop = makeLoop(backend, { clock: 'virtual' });
+    const seen: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const base = loop.time() + 1;
+      for (let i = 0; i < 300; i++) loop.callAt(base, () => seen.push(round * 1000 + i));
+      loop.runUntilComplete(loop.createTask(sleep(2)));
+      // A few timers now: local again on native.
+      for (let i = 0; i < 5; i++) loop.callLater(0.5, () => seen.push(round * 1000 + 500 + i));
+      loop.runUntilComplete(loop.createTask(sleep(1)));
+    }
+    const want: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 300; i++) want.push(round * 1000 + i);
+      for (let i = 0; i < 5; i++) want.push(round * 1000 + 500 + i);
+    }
+    expect(seen).toEqual(want);
+    loop.close();
+  });
+});
