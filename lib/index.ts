@@ -54,5 +54,6 @@ export {
   DEFAULT_LIMIT,
 } from './streams';
 export type { StreamOptions, ServerOptions, ClientConnected } from './streams';
+export type { Bytes, SignalName, Environment, AddressInfo, SocketTransport } from './node_types';
 export { Process, createSubprocessExec, createSubprocessShell, PIPE, DEVNULL, STDOUT } from './subprocess';
 export type { SubprocessOptions, StdioSpec } from './subprocess';
