@@ -37,17 +37,29 @@ export interface AddressInfo {
  */
 export interface SocketTransport {
   readonly destroyed: boolean;
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly readyState: string;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
+  readonly remoteFamily?: string;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly bytesRead: number;
   readonly bytesWritten: number;
   readonly writableLength: number;
+  address(): unknown;
   setNoDelay(noDelay?: boolean): unknown;
   setKeepAlive(enable?: boolean, initialDelay?: number): unknown;
+  setTimeout(timeout: number, callback?: () => void): unknown;
+  ref(): unknown;
+  unref(): unknown;
   pause(): unknown;
   resume(): unknown;
+  write(data: string | Uint8Array, callback?: (err?: Error | null) => void): boolean;
   end(): unknown;
   destroy(error?: Error): unknown;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  once(event: string, listener: (...args: any[]) => void): unknown;
+  off(event: string, listener: (...args: any[]) => void): unknown;
 }
