@@ -13,17 +13,11 @@
  * gives them sequence numbers in the same order and ties stay FIFO), and
  * the wrapper stays with C++ until its heap is empty again.
  *
- * A local timer is one object, as in the js core (asyncio's design): the
- * CallbackTimerHandle that `callLater` returns holds its callback, arguments
- * and deadline, and is itself the heap entry, ordered by (`_when`, `_seq`),
- * with its heap index in `_slot` so that cancel removes it in O(log n).
- * Its `_gen` says it is local (LOCAL, or LOCAL1 when `_args` is the one
- * argument of an `atQuiet1` timer, kept as is). The slot table is not
- * touched: for a few timers it was the larger part of the work (measured on
- * W10 with one chain: the slot-table version ran 0.82x the js core, this
- * one matches it).
+ * Entries are (when, seq, slot) in three small typed arrays, a binary heap
+ * ordered by (when, seq): `seq` is the wrapper's own scheduling counter, the
+ * same order C++ would give. The callbacks stay in the slot table
+ * (timer_slots.ts), as for any timer.
  */
-import type { CallbackTimerHandle } from '../events';
 
 /**
  * Most pending timers kept in the wrapper. Measured on the W10 chains (one
@@ -33,123 +27,126 @@ import type { CallbackTimerHandle } from '../events';
  */
 export const LOCAL_TIMER_LIMIT = 128;
 
-/** `_gen` of a local timer whose `_args` is an arguments array. */
-export const LOCAL = -2;
-/** `_gen` of a local timer whose `_args` is its one argument, as is (atQuiet1). */
-export const LOCAL1 = -3;
-
-/** `_slot` of a local timer that left the heap (it came due, or the heap was cleared). */
-const OUT = -1;
-
-function earlier(a: CallbackTimerHandle, b: CallbackTimerHandle): boolean {
-  return a._when < b._when || (a._when === b._when && a._seq < b._seq);
-}
+const NO_NUMBERS = new Float64Array(0);
+const NO_SLOTS = new Int32Array(0);
 
 export class LocalTimers {
-  /** The heap (made at the first timer: an idle loop holds none, W13). */
-  private _heap: CallbackTimerHandle[] | null = null;
+  size = 0;
   private _seq = 0;
-
-  /** Timers in the heap. */
-  size(): number {
-    return this._heap === null ? 0 : this._heap.length;
-  }
+  // Made at the first timer: an idle loop holds none of them (W13).
+  private _when = NO_NUMBERS;
+  private _order = NO_NUMBERS;
+  private _slot = NO_SLOTS;
 
   /** True when one more timer fits. */
   hasRoom(): boolean {
-    return this._heap === null || this._heap.length < LOCAL_TIMER_LIMIT;
+    return this.size < LOCAL_TIMER_LIMIT;
   }
 
   /** The earliest deadline, or Infinity. */
   head(): number {
-    const heap = this._heap;
-    return heap === null || heap.length === 0 ? Infinity : heap[0]._when;
+    return this.size === 0 ? Infinity : this._when[0];
   }
 
   /** Adds a timer (hasRoom() must hold). */
-  push(h: CallbackTimerHandle): void {
-    if (this._heap === null) this._heap = [];
-    h._seq = this._seq++;
-    const heap = this._heap;
-    heap.push(h);
-    this._siftUp(heap.length - 1, h);
-  }
-
-  /** Takes the earliest timer (size() > 0). */
-  pop(): CallbackTimerHandle {
-    const heap = this._heap!;
-    const top = heap[0];
-    top._slot = OUT;
-    const last = heap.pop()!;
-    if (heap.length > 0) this._siftDown(0, last);
-    return top;
-  }
-
-  /** Removes `h` if it is here; true if it was. */
-  remove(h: CallbackTimerHandle): boolean {
-    const heap = this._heap;
-    const i = h._slot;
-    if (heap === null || i < 0 || heap[i] !== h) return false;
-    h._slot = OUT;
-    const last = heap.pop()!;
-    if (i < heap.length) {
-      if (i > 0 && earlier(last, heap[(i - 1) >> 1])) this._siftUp(i, last);
-      else this._siftDown(i, last);
+  push(when: number, slot: number): void {
+    if (this._slot.length === 0) {
+      this._when = new Float64Array(LOCAL_TIMER_LIMIT);
+      this._order = new Float64Array(LOCAL_TIMER_LIMIT);
+      this._slot = new Int32Array(LOCAL_TIMER_LIMIT);
     }
-    return true;
+    this._siftUp(this.size++, when, this._seq++, slot);
+  }
+
+  /** Takes the earliest timer's slot (size > 0). */
+  pop(): number {
+    const slot = this._slot[0];
+    this._removeAt(0);
+    return slot;
+  }
+
+  /** Removes `slot` if it is here; true if it was. */
+  remove(slot: number): boolean {
+    const slots = this._slot;
+    for (let i = 0; i < this.size; i++) {
+      if (slots[i] === slot) {
+        this._removeAt(i);
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
-   * Empties the heap, handing every timer to `emit` in the order they were
-   * scheduled (for the move to C++).
+   * Empties the heap, handing every timer to `emit(when, slot)` in the order
+   * they were scheduled (for the move to C++).
    */
-  drain(emit: (h: CallbackTimerHandle) => void): void {
-    const heap = this._heap;
-    if (heap === null) return;
-    this._heap = [];
-    heap.sort((a, b) => a._seq - b._seq);
-    for (const h of heap) {
-      h._slot = OUT;
-      emit(h);
-    }
+  drain(emit: (when: number, slot: number) => void): void {
+    const n = this.size;
+    const idx: number[] = [];
+    for (let i = 0; i < n; i++) idx.push(i);
+    idx.sort((a, b) => this._order[a] - this._order[b]);
+    for (const i of idx) emit(this._when[i], this._slot[i]);
+    this.size = 0;
   }
 
   /** Forgets everything (the loop closed). */
   clear(): void {
-    const heap = this._heap;
-    if (heap === null) return;
-    for (const h of heap) h._slot = OUT;
-    this._heap = null;
+    this.size = 0;
   }
 
-  private _siftUp(hole: number, h: CallbackTimerHandle): void {
-    const heap = this._heap!;
-    while (hole > 0) {
-      const parent = (hole - 1) >> 1;
-      const p = heap[parent];
-      if (!earlier(h, p)) break;
-      heap[hole] = p;
-      p._slot = hole;
-      hole = parent;
+  private _removeAt(i: number): void {
+    const last = --this.size;
+    if (i === last) return;
+    const when = this._when[last];
+    const order = this._order[last];
+    const slot = this._slot[last];
+    const parent = (i - 1) >> 1;
+    if (i > 0 && this._before(when, order, parent)) this._siftUp(i, when, order, slot);
+    else this._siftDown(i, when, order, slot);
+  }
+
+  /** True if (when, order) goes before the entry at `j`. */
+  private _before(when: number, order: number, j: number): boolean {
+    const w = this._when[j];
+    return when < w || (when === w && order < this._order[j]);
+  }
+
+  private _siftUp(i: number, when: number, order: number, slot: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this._before(when, order, parent)) break;
+      this._move(parent, i);
+      i = parent;
     }
-    heap[hole] = h;
-    h._slot = hole;
+    this._set(i, when, order, slot);
   }
 
-  private _siftDown(hole: number, h: CallbackTimerHandle): void {
-    const heap = this._heap!;
-    const n = heap.length;
+  private _siftDown(i: number, when: number, order: number, slot: number): void {
+    const n = this.size;
     for (;;) {
-      let child = 2 * hole + 1;
+      let child = 2 * i + 1;
       if (child >= n) break;
-      if (child + 1 < n && earlier(heap[child + 1], heap[child])) child++;
-      const c = heap[child];
-      if (!earlier(c, h)) break;
-      heap[hole] = c;
-      c._slot = hole;
-      hole = child;
+      const right = child + 1;
+      if (right < n && this._before(this._when[right], this._order[right], child)) child = right;
+      const cw = this._when[child];
+      const co = this._order[child];
+      if (!(cw < when || (cw === when && co < order))) break;
+      this._move(child, i);
+      i = child;
     }
-    heap[hole] = h;
-    h._slot = hole;
+    this._set(i, when, order, slot);
+  }
+
+  private _move(from: number, to: number): void {
+    this._when[to] = this._when[from];
+    this._order[to] = this._order[from];
+    this._slot[to] = this._slot[from];
+  }
+
+  private _set(i: number, when: number, order: number, slot: number): void {
+    this._when[i] = when;
+    this._order[i] = order;
+    this._slot[i] = slot;
   }
 }

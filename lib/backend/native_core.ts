@@ -15,11 +15,8 @@
  * the timer came due, or a negative code for a callSoon entry, whose callback
  * and arguments sit beside it in JS arrays at the same ring position
  * (`_rcbs`, `_rargs`): SOON (-1) with an arguments array, SOON1 (-2) with
- * its one argument as is (aioloop's own Task steps and done-callbacks), or
- * LOCAL_DUE (-3), a due timer of the wrapper's own heap (local_timers.ts),
- * whose handle object sits in `_rargs` and holds its callback.
- * Timers that go to C++ keep their callbacks in the slot table; C++ only
- * sees slots.
+ * its one argument as is (aioloop's own Task steps and done-callbacks).
+ * Timers keep their callbacks in the slot table; C++ only sees slots.
  * The hot operations never cross into C++:
  *
  *   soon    ring[tail] = -1; rcbs/rargs[tail] = callback, args
@@ -49,7 +46,7 @@
 import { CallbackHandle, CallbackTimerHandle, Handle, TimerHandle, type AbstractLoop } from '../events';
 import { monotonic, sleepSeconds } from './clock';
 import type { Callback, ClockName, LoopCore, TimerToken } from './core';
-import { LOCAL, LOCAL1, LocalTimers } from './local_timers';
+import { LocalTimers } from './local_timers';
 import { Stage } from './stage';
 import { ONE_ARG, TimerSlots } from './timer_slots';
 import {
@@ -101,11 +98,6 @@ const DETACHED_RAW: RawCore = {
 const SOON = -1;
 /** Ring entry of a callback with one argument, kept as is in `_rargs` (no array). */
 const SOON1 = -2;
-/** Ring entry of a due local timer: its CallbackTimerHandle is in `_rargs`. */
-const LOCAL_DUE = -3;
-
-/** `_slot` of a local timer `next()` has taken: cancelling it now cancels nothing. */
-const TAKEN = -2;
 
 export class NativeCore implements LoopCore {
   readonly backend = 'native' as const;
@@ -222,68 +214,48 @@ export class NativeCore implements LoopCore {
   }
 
   at(when: number, callback: Callback, args: readonly unknown[]): TimerHandle {
-    if (this._localMode && this._local.hasRoom()) return this._atLocal(when, callback, args, LOCAL);
-    const slot = this._addSlot(when, callback, args);
+    const slot = this._addTimer(when, callback, args);
     const h = new TimerHandle(when, this._loop);
     h._slot = slot;
     h._gen = this._timers.gens[slot];
     return h;
   }
 
-  atQuiet1(when: number, callback: Callback, arg: unknown): TimerToken {
-    if (this._localMode && this._local.hasRoom()) return this._atLocal(when, callback, arg, LOCAL1);
-    const slot = this._addSlot(when, callback, arg);
+  atQuiet1(when: number, callback: Callback, arg: unknown): number {
+    const slot = this._addTimer(when, callback, arg);
     this._timers.gens[slot] |= ONE_ARG;
     return slot;
   }
 
-  /** A timer kept in the local heap: its handle is the heap entry. */
-  private _atLocal(when: number, callback: Callback, args: unknown, kind: number): CallbackTimerHandle {
-    const h = new CallbackTimerHandle(when, callback, args as readonly unknown[], this._loop);
-    h._gen = kind;
-    this._local.push(h);
-    return h;
-  }
-
-  /** A timer for C++ (moving the local ones there first if the local heap is full). */
-  private _addSlot(when: number, callback: Callback, args: unknown): number {
-    if (this._localMode) this._toCpp();
-    const slot = this._timers.add(when, callback, args);
-    this._pushAdd(when, slot);
-    return slot;
-  }
-
   whenOf(token: TimerToken): number {
-    return typeof token === 'number' ? this._timers.whens[token] : token._when;
+    return this._timers.whens[token as number];
   }
 
   cancelQuiet(token: TimerToken): void {
     // The caller guarantees the timer has neither run nor been cancelled,
     // so the slot is still its own: no generation to check.
-    if (typeof token === 'number') this._cancelSlot(token);
-    else if (token._gen < -1) this._cancelLocal(token as CallbackTimerHandle);
-    else this._cancelSlot(token._slot); // a local timer that moved to C++
+    this._cancelSlot(token as number);
   }
 
-  /**
-   * Too many timers for the local heap: all of them go to C++, in scheduling
-   * order. Each takes a slot; its handle now names the slot (as a handle
-   * `at` made for C++ does) and gives its callback to the slot table.
-   */
+  /** Takes a slot for a timer and keeps it locally or queues its command for C++. */
+  private _addTimer(when: number, callback: Callback, args: unknown): number {
+    const slot = this._timers.add(when, callback, args);
+    if (this._localMode) {
+      if (this._local.hasRoom()) {
+        this._local.push(when, slot);
+        return slot;
+      }
+      this._toCpp();
+    }
+    this._pushAdd(when, slot);
+    return slot;
+  }
+
+  /** Too many timers for the local heap: all of them go to C++, in scheduling order. */
   private _toCpp(): void {
     this._attach();
     this._localMode = false;
-    const timers = this._timers;
-    this._local.drain((h) => {
-      const slot = timers.add(h._when, h._callback!, h._args);
-      const gen = timers.gens[slot];
-      if (h._gen === LOCAL1) timers.gens[slot] = gen | ONE_ARG;
-      h._slot = slot;
-      h._gen = gen;
-      h._callback = undefined;
-      h._args = undefined;
-      this._pushAdd(h._when, slot);
-    });
+    this._local.drain((when, slot) => this._pushAdd(when, slot));
   }
 
   /** Queues an add command for C++. */
@@ -296,10 +268,6 @@ export class NativeCore implements LoopCore {
   }
 
   cancel(handle: Handle): void {
-    if (handle._gen < -1) {
-      this._cancelLocal(handle as CallbackTimerHandle);
-      return;
-    }
     const slot = handle._slot;
     if (slot < 0) return; // a handle made for a report: it stands for nothing here
     if (handle._gen === -1) {
@@ -316,21 +284,13 @@ export class NativeCore implements LoopCore {
     this._cancelSlot(slot);
   }
 
-  /**
-   * A local timer: let go of its callback (a due one still in the ring is
-   * then skipped) and take it out of the heap if it is there.
-   */
-  private _cancelLocal(h: CallbackTimerHandle): void {
-    h._callback = undefined;
-    h._args = undefined;
-    this._local.remove(h);
-  }
-
   private _cancelSlot(slot: number): void {
     this._timers.cancel(slot);
-    // In local mode C++ holds no timer: this one is already due, in the ring,
-    // whose entry frees the slot.
-    if (this._localMode) return;
+    if (this._localMode) {
+      // Not in the local heap: it is already due, in the ring, whose entry frees it.
+      if (this._local.remove(slot)) this._timers.free(slot);
+      return;
+    }
     // Drop it from the heap. The slot stays taken until C++ says it dropped
     // it (or its entry leaves the ring, if it was already due).
     if (this._opsCount === this._opsCap) this._opsFull();
@@ -341,7 +301,6 @@ export class NativeCore implements LoopCore {
 
   callbackOf(handle: Handle): Callback | undefined {
     const slot = handle._slot;
-    if (handle._gen < -1) return slot === TAKEN ? undefined : (handle as CallbackTimerHandle)._callback;
     if (handle._gen === -1) {
       return slot >= this._head && slot < this._head + this._count ? this._rcbs[slot & this._mask] : undefined;
     }
@@ -350,9 +309,8 @@ export class NativeCore implements LoopCore {
 
   // next() is a dispatcher and each kind of entry is taken by its own small
   // method: V8 then inlines only the kinds a program runs into the loop's
-  // iteration. With the four bodies in next() itself, its size used up the
-  // inlining budget of the iteration, and W10 with one chain (local timers
-  // only) ran 0.85x the js core for that alone.
+  // iteration (with the bodies in next() itself, its size used up the
+  // iteration's inlining budget).
   next(): Callback | undefined {
     const i = this._head & this._mask;
     this._head++;
@@ -360,7 +318,6 @@ export class NativeCore implements LoopCore {
     const code = this._ring[i];
     if (code === SOON1) return this._takeSoon1(i);
     if (code === SOON) return this._takeSoon(i);
-    if (code === LOCAL_DUE) return this._takeLocal(i);
     return this._takeSlot(code);
   }
 
@@ -385,22 +342,7 @@ export class NativeCore implements LoopCore {
     return cb;
   }
 
-  /** A due local timer: its handle holds the callback. */
-  private _takeLocal(i: number): Callback | undefined {
-    const h = this._rargs[i] as CallbackTimerHandle;
-    this._rargs[i] = undefined;
-    if (h._gen === LOCAL1) {
-      this.args = null;
-      this.arg0 = h._args;
-    } else {
-      this.args = h._args!;
-    }
-    this._curWhen = h._when;
-    h._slot = TAKEN;
-    return h._callback;
-  }
-
-  /** A due timer from C++: its callback is in the slot table, and the slot is freed. */
+  /** A due timer: its callback is in the slot table, and the slot is freed. */
   private _takeSlot(slot: number): Callback | undefined {
     const timers = this._timers;
     const cb = timers.cbs[slot];
@@ -437,9 +379,8 @@ export class NativeCore implements LoopCore {
   }
 
   collect(maxWait: number): number {
-    // Kept this small so that V8 inlines it into the loop's iteration (the
-    // whole crossing path inside it was too big to inline: W10 with one
-    // chain ran 0.75x the js core for that alone).
+    // Kept this small so that V8 inlines it into the loop's iteration (with
+    // the whole crossing path inside, its bytecode was over V8's limit).
     if (this._localMode) return this._collectLocal(maxWait);
     return this._collectCpp(maxWait);
   }
@@ -504,7 +445,7 @@ export class NativeCore implements LoopCore {
    */
   private _collectLocal(maxWait: number): number {
     const local = this._local;
-    if (local.size() === 0) return this._count;
+    if (local.size === 0) return this._count;
     let now = this.time();
     if (this._count === 0 && maxWait > 0) {
       const target = local.head();
@@ -516,20 +457,18 @@ export class NativeCore implements LoopCore {
       }
     }
     if (this._virtual) {
-      while (local.head() <= now) this._pushLocalDue(local.pop());
+      while (local.size > 0 && local.head() <= now) this._pushReady(local.pop());
     } else {
       const end = now + CLOCK_RESOLUTION;
-      while (local.head() < end) this._pushLocalDue(local.pop());
+      while (local.size > 0 && local.head() < end) this._pushReady(local.pop());
     }
     return this._count;
   }
 
-  /** Appends a due local timer to the ring. */
-  private _pushLocalDue(h: CallbackTimerHandle): void {
+  /** Appends a due timer's slot to the ring. */
+  private _pushReady(slot: number): void {
     if (this._count > this._mask) this._grow();
-    const i = (this._head + this._count) & this._mask;
-    this._ring[i] = LOCAL_DUE;
-    this._rargs[i] = h;
+    this._ring[(this._head + this._count) & this._mask] = slot;
     this._count++;
   }
 
