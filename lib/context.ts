@@ -17,9 +17,14 @@
  * step — nothing a program that uses no AsyncLocalStorage should pay. So
  * capture starts only once a store is seen in use in this process, and then
  * stays on. How it is detected:
- *   - Node's hook-based AsyncLocalStorage (Node 18-22) leaves a symbol-keyed
- *     slot on the current async resource once a store was entered there or
- *     the resource was made while one was enabled;
+ *   - Node's hook-based AsyncLocalStorage (Node 18-22) leaves a slot keyed
+ *     by a symbol described 'kResourceStore' on the current async resource
+ *     once a store was entered there or the resource was made while one was
+ *     enabled. (Only that symbol: every Immediate, Timeout and AsyncResource
+ *     carries symbol-keyed ids of its own, and taking any symbol for a store
+ *     turned capture on for every hosted run, whose slices run inside an
+ *     AsyncResource — a callSoon chain then ran 3x slower hosted than
+ *     blocking, and so did every blocking run after it in the process);
  *   - AsyncLocalStorage on AsyncContextFrame (Node 24) keeps no slot there,
  *     but a new AsyncResource carries the current frame, which is
  *     `undefined` until some store was ever set in this context.
@@ -60,10 +65,16 @@ const FRAME_SYMBOL: symbol | null = (() => {
   return null;
 })();
 
+/** True if `resource` carries a hook-based AsyncLocalStorage's store slot. */
+function hasStoreSlot(resource: object): boolean {
+  for (const s of Object.getOwnPropertySymbols(resource)) if (s.description === 'kResourceStore') return true;
+  return false;
+}
+
 /** Looks for a sign that some AsyncLocalStorage is in use; turns capture on for good if so. */
 function probe(): boolean {
   try {
-    if (Object.getOwnPropertySymbols(executionAsyncResource()).length !== 0) return (tracking = true);
+    if (hasStoreSlot(executionAsyncResource())) return (tracking = true);
     if (FRAME_SYMBOL !== null) {
       const r = new AsyncResource('aioloop.probe', { requireManualDestroy: true }) as unknown as Record<symbol, unknown>;
       if (r[FRAME_SYMBOL] !== undefined) return (tracking = true);
@@ -72,6 +83,11 @@ function probe(): boolean {
     // async_hooks unavailable: no context to carry
   }
   return false;
+}
+
+/** @internal For tests: true once capture is on (some AsyncLocalStorage was seen in use). */
+export function _contextTracking(): boolean {
+  return tracking;
 }
 
 /** A new loop iteration begins: the next capture may check again. */
