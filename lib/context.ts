@@ -33,12 +33,12 @@
  * per CALLBACK_PROBE_EPOCHS iterations when a callback is scheduled — also
  * from Node code between iterations, such as a request handler. So a
  * million callSoon calls pay for one check, and a callback chain for one in
- * 256 iterations. The gap this leaves, before capture is on: a task made
- * after that iteration's check, or a callback scheduled within 256
- * iterations after the last check, following the very first
- * AsyncLocalStorage use of the whole process, runs without its context.
+ * 256 iterations. What those checks alone would miss — a store first entered
+ * between two checks — the tripwire catches: aioloop wraps
+ * AsyncLocalStorage's `run` and `enterWith`, and the first call of either
+ * turns capture on before the store's callback runs.
  */
-import { AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
 
 /**
  * A captured async context: re-entered around a step or a callback. An
@@ -89,6 +89,35 @@ function probe(): boolean {
 export function _contextTracking(): boolean {
   return tracking;
 }
+
+/**
+ * The tripwire: the first `run` or `enterWith` of any AsyncLocalStorage in
+ * this process turns capture on at once, so a store entered between two
+ * rate-limited checks (below) is not missed. Node's own methods are wrapped,
+ * once, by a function that sets the flag and calls them unchanged (on the
+ * shared prototype, so stores made before aioloop was loaded are covered
+ * too). Stores entered before aioloop was loaded are found by the check.
+ */
+function installTripwire(): void {
+  try {
+    const proto = AsyncLocalStorage.prototype as unknown as Record<string, unknown>;
+    for (const name of ['run', 'enterWith']) {
+      const original = proto[name];
+      if (typeof original !== 'function') continue;
+      const wrapped = function (this: unknown): unknown {
+        tracking = true;
+        // `arguments`, not a rest parameter: no array for each call.
+        return Reflect.apply(original as (...a: unknown[]) => unknown, this, arguments);
+      };
+      Object.defineProperty(wrapped, 'name', { value: name });
+      Object.defineProperty(wrapped, 'length', { value: (original as { length: number }).length });
+      proto[name] = wrapped;
+    }
+  } catch {
+    // A frozen or exotic AsyncLocalStorage: the rate-limited check remains.
+  }
+}
+installTripwire();
 
 /** A new loop iteration begins: the next capture may check again. */
 export function _nextContextEpoch(): void {

@@ -43,6 +43,31 @@ describe.each(BACKENDS)('async-context probe (%s)', (backend) => {
   });
 });
 
+describe.each(BACKENDS)('async-context probe, the first store entered (%s)', (backend) => {
+  it('turns capture on at once, even right after a probe found nothing', () => {
+    // A chain of callbacks: the callback probe runs once per 256 iterations,
+    // so when the store is first entered below, the last probe (which found
+    // nothing) is recent and no new one is due. (Once on, capture stays on:
+    // on the second backend this checks only that the context arrives.)
+    const loop = makeLoop(backend);
+    const als = new AsyncLocalStorage<string>();
+    const got: Array<string | undefined> = [];
+    let n = 0;
+    const cb = (): void => {
+      if (++n < 1000) {
+        loop.callSoon(cb);
+        return;
+      }
+      als.run('first', () => loop.callSoon(() => got.push(als.getStore())));
+      loop.callSoon(() => loop.stop());
+    };
+    loop.callSoon(cb);
+    loop.runForever();
+    loop.close();
+    expect(got).toEqual(['first']);
+  });
+});
+
 describe('async-context probe, once a store is used', () => {
   it('turns on inside a store, and a hosted callback then sees its context', async () => {
     const als = new AsyncLocalStorage<string>();
