@@ -18,7 +18,7 @@
  */
 const path = require('node:path');
 
-const aioloop = require(path.join(__dirname, '..', 'dist', 'index.js'));
+const aioloop = require(path.join(__dirname, '..', process.env.AIOLOOP_DIST || 'dist', 'index.js'));
 const { Loop, sleep } = aioloop;
 
 const now = () => performance.now() / 1000;

@@ -44,7 +44,7 @@ class AbortableFuture<T> extends Future<T> {
 
   constructor(loop: MinimalLoop) {
     super({ loop });
-    this._fromPromise = true;
+    this._markFromPromise();
     this._controller = new AbortController();
   }
 

@@ -197,7 +197,7 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
       for (let i = 0; i < children.length; i++) {
         const child = children[i];
         if (child.cancelled()) {
-          results[i] = new CancelledError(child._cancelMessage ?? '');
+          results[i] = new CancelledError(child._cancelMsg() ?? '');
         } else {
           results[i] = child.failed() ? child.exception() : child.result();
         }
@@ -283,7 +283,7 @@ function* waitImpl<T>(
   }
   const waiter = newFuture<void>(loop);
   _setWaitTarget(waiter, `wait(${fs.size} futures, ${returnWhen})`);
-  for (const f of fs) if (!f.done() && f._dependsOnPromise()) waiter._fromPromise = true;
+  for (const f of fs) if (!f.done() && f._dependsOnPromise()) waiter._markFromPromise();
   const timeoutHandle = timeoutValue === null ? null : loop.callLater(timeoutValue, releaseWaiter, waiter);
   let counter = fs.size;
   const onCompletion = (f: Future<T>): void => {

@@ -37,6 +37,14 @@ import { _trackUnretrieved, _untrackUnretrieved } from './unretrieved';
 /** @internal */ export const FINISHED = 2;
 /** @internal */ export const FAILED = 3;
 
+// Bits of Future._flags.
+/** @internal Failed, and nobody retrieved the exception yet. */
+export const LOG_TRACEBACK = 1;
+/** @internal Settled only by a Node promise (`ensureFuture` of one, abortable, streams). */
+export const FROM_PROMISE = 2;
+/** @internal A Task's next step throws CancelledError into the coroutine. */
+export const MUST_CANCEL = 4;
+
 /** A done-callback: receives the Future that completed. */
 export type DoneCallback<T> = (future: Future<T>) => unknown;
 
@@ -103,8 +111,14 @@ class FutureIterator<T> implements Iterator<unknown, T, unknown> {
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _state: number;
-  /** @internal */ _result: T | undefined;
-  /** @internal */ _exception: unknown;
+  /**
+   * @internal What the state says: the result (FINISHED), the thrown value
+   * (FAILED), the cancel message or the CancelledError that cancelled a Task
+   * (CANCELLED). A pending Task keeps the message of a cancellation it has
+   * not delivered yet here. One field for all four keeps every Future small:
+   * a program holds many of them at once (W6, W7 in the benchmarks).
+   */
+  _result: unknown;
   /** @internal */ _loop: MinimalLoop;
   /**
    * @internal The done-callbacks: null, the one callback, or an array of
@@ -112,29 +126,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * case allocates no array.
    */
   _callbacks: ((future: any) => unknown) | ((future: any) => unknown)[] | null;
-  /** @internal */ _cancelMessage: string | undefined;
-  /** @internal The CancelledError that cancelled a Task, given back by result(). */
-  _cancelledExc: CancelledError | null;
-  /** @internal True while an exception is set and nobody retrieved it. */
-  _logTraceback: boolean;
   /**
-   * @internal True for a Future that `ensureFuture` made from a promise: it
-   * settles only while Node's event loop runs (for diagnostics). Declared
-   * here so that every Future has the same hidden class.
+   * @internal Bits: LOG_TRACEBACK (failed, and nobody retrieved it),
+   * FROM_PROMISE (`ensureFuture` made it from a promise: it settles only
+   * while Node's event loop runs), and a Task's MUST_CANCEL.
    */
-  _fromPromise: boolean;
+  _flags: number;
 
-  constructor(options?: FutureOptions) {
-    const loop = checkOptions(options, 'Future').loop;
-    this._loop = loop === undefined ? (_getEventLoop() as MinimalLoop) : checkLoop(loop, 'Future');
+  constructor(options?: FutureOptions);
+  /** @internal aioloop's own Futures: the loop as is, no options object to check. */
+  constructor(options: undefined, loop: MinimalLoop);
+  constructor(options?: FutureOptions, loop?: MinimalLoop) {
+    if (loop === undefined) {
+      const given = checkOptions(options, 'Future').loop;
+      loop = given === undefined ? (_getEventLoop() as MinimalLoop) : checkLoop(given, 'Future');
+    }
+    this._loop = loop;
     this._state = PENDING;
     this._result = undefined;
-    this._exception = undefined;
     this._callbacks = null;
-    this._cancelMessage = undefined;
-    this._cancelledExc = null;
-    this._logTraceback = false;
-    this._fromPromise = false;
+    this._flags = 0;
   }
 
   /** The loop this Future is bound to. */
@@ -160,8 +171,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const state = this._state;
     if (state === FINISHED) return this._result as T;
     if (state === FAILED) {
-      if (this._logTraceback) this._clearTraceback();
-      throw this._exception;
+      if ((this._flags & LOG_TRACEBACK) !== 0) this._clearTraceback();
+      throw this._result;
     }
     if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Result is not ready.');
@@ -177,8 +188,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const state = this._state;
     if (state === FINISHED) return null;
     if (state === FAILED) {
-      if (this._logTraceback) this._clearTraceback();
-      return this._exception;
+      if ((this._flags & LOG_TRACEBACK) !== 0) this._clearTraceback();
+      return this._result;
     }
     if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError('Exception is not set.');
@@ -216,9 +227,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The FAILED transition (Task's path too, which forbids setException). */
   _fail(exception: unknown): void {
-    this._exception = exception;
+    this._result = exception;
     this._state = FAILED;
-    this._logTraceback = true;
+    this._flags |= LOG_TRACEBACK;
     _trackUnretrieved(this, exception);
     this._scheduleCallbacks();
   }
@@ -231,10 +242,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (msg !== undefined && typeof msg !== 'string') {
       throw new TypeError(`cancel: msg must be a string, got ${describe(msg)}`);
     }
-    if (this._logTraceback) this._clearTraceback();
+    if ((this._flags & LOG_TRACEBACK) !== 0) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
-    this._cancelMessage = msg;
+    this._result = msg;
     this._scheduleCallbacks();
     return true;
   }
@@ -313,8 +324,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The exception was retrieved (or the Future cancelled): no report. */
   _clearTraceback(): void {
-    this._logTraceback = false;
+    this._flags &= ~LOG_TRACEBACK;
     _untrackUnretrieved(this);
+  }
+
+  /** @internal True if the failure was still unretrieved; it no longer is (for the report at close). */
+  _takeUnretrieved(): boolean {
+    if ((this._flags & LOG_TRACEBACK) === 0) return false;
+    this._flags &= ~LOG_TRACEBACK;
+    return true;
+  }
+
+  /** @internal Marks a Future that only a Node promise settles (for diagnostics). */
+  _markFromPromise(): void {
+    this._flags |= FROM_PROMISE;
+  }
+
+  /** @internal The message of a cancelled Future's CancelledError (undefined: none). */
+  _cancelMsg(): string | undefined {
+    const r = this._result;
+    return r instanceof CancelledError ? r.message : (r as string | undefined);
   }
 
   /** @internal Hands the callbacks to the loop, in order. */
@@ -337,8 +366,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal The CancelledError that result()/exception() throw. */
   _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) return this._cancelledExc;
-    return new CancelledError(this._cancelMessage);
+    const r = this._result;
+    return r instanceof CancelledError ? r : new CancelledError(r as string | undefined);
   }
 
   /** @internal A short state description for messages. */
@@ -348,7 +377,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal True when this Future can complete only through a Node promise (for diagnostics). */
   _dependsOnPromise(): boolean {
-    return this._fromPromise;
+    return (this._flags & FROM_PROMISE) !== 0;
   }
 
   /** @internal What a task parked on this Future waits for, for diagnostics. */
@@ -361,7 +390,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   toString(): string {
     let extra = '';
     if (this._state === FINISHED) extra = ` result=${describe(this._result)}`;
-    else if (this._state === FAILED) extra = ` exception=${describe(this._exception)}`;
+    else if (this._state === FAILED) extra = ` exception=${describe(this._result)}`;
     return `<Future ${this._stateName()}${extra}>`;
   }
 }

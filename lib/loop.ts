@@ -291,7 +291,7 @@ export class Loop {
 
   /** A new Future bound to this loop. */
   createFuture<T = unknown>(): Future<T> {
-    return new Future<T>({ loop: this });
+    return new Future<T>(undefined, this);
   }
 
   /** Wraps `coro` in a Task scheduled on this loop (through the task factory, if set). */

@@ -32,7 +32,7 @@ export interface StreamOptions {
 /** @internal A waiting read or drain: a Future on the stream's loop that only Node can complete. */
 export function ioWaiter<T>(loop: AbstractLoop, target: object): Future<T> {
   const fut = new Future<T>({ loop });
-  fut._fromPromise = true;
+  fut._markFromPromise();
   _setWaitTarget(fut, target);
   return fut;
 }

@@ -16,7 +16,7 @@
  * Node calls the Wire's listeners between the loop's slices; they only
  * complete Futures made on the stream's loop, whose callbacks go through the
  * loop's ready queue (the one place that calls callbacks), and that wakes a
- * parked hosted run. Those Futures are marked `_fromPromise`: only Node's
+ * parked hosted run. Those Futures are marked as made from a promise: only Node's
  * event loop can complete them, so a blocking run that waits on one says it
  * would wait forever and names hosted mode.
  *

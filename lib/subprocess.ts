@@ -120,7 +120,7 @@ export class Process {
   *wait(): Coroutine<number> {
     if (this._finished) return this._returncode!;
     const w = new Future<number>({ loop: this._loop });
-    w._fromPromise = true;
+    w._markFromPromise();
     _setWaitTarget(w, this);
     this._waiters.push(w);
     return yield* w;
@@ -274,7 +274,7 @@ function* start(
   // (flushStdio), and a quick child exits before 'spawn' reaches the loop.
   const proc = new Process(child, loop, opts.limit, opts.mergeStderr);
   const started = new Future<void>({ loop });
-  started._fromPromise = true;
+  started._markFromPromise();
   _setWaitTarget(started, `the start of ${file}`);
   const onError = (err: Error) => {
     if (!started.done() && !loop.isClosed()) started._fail(err);

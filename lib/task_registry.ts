@@ -35,10 +35,8 @@ import { safeConsoleError } from './report';
 export interface TrackedTask<T extends object> {
   _loop: MinimalLoop;
   _state: number;
-  /** Set when the task is tracked weakly (made in debug mode). */
-  _weakRef: WeakRef<T> | null;
-  /** The live list this task is linked in (normal mode), or null. */
-  _liveList: LiveList<T> | null;
+  /** The live list this task is linked in (normal mode), a WeakRef to it (debug mode), or null. */
+  _tracker: LiveList<T> | WeakRef<T> | null;
   _livePrev: T | null;
   _liveNext: T | null;
   getName(): string;
@@ -99,7 +97,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
     }
     this._listOf(loop).created++;
     const ref = new WeakRef(task);
-    task._weakRef = ref;
+    task._tracker = ref;
     let set = this._weak.get(loop);
     if (set === undefined) {
       set = new Set();
@@ -114,23 +112,27 @@ export class TaskRegistry<T extends TrackedTask<T>> {
 
   /** The task finished: forget it (and cancel its debug report). */
   remove(task: T): void {
-    const ref = task._weakRef;
-    if (ref !== null) {
+    const tracker = task._tracker;
+    if (tracker instanceof LiveList) {
+      this._unlink(task, tracker);
+      return;
+    }
+    if (tracker !== null) {
+      const ref = tracker;
       const rec = this._records.get(ref);
       if (rec !== undefined) {
         if (this._weak.get(task._loop)?.has(ref)) this._listOf(task._loop).finished++;
         this._forgetWeak(rec);
         this._pending.unregister(rec);
       }
-      return;
     }
-    this._unlink(task);
   }
 
   /** No "destroyed while pending" report for `task` (its fate is reported elsewhere). */
   silence(task: T): void {
-    if (task._weakRef === null) return;
-    const rec = this._records.get(task._weakRef);
+    const tracker = task._tracker;
+    if (!(tracker instanceof WeakRef)) return;
+    const rec = this._records.get(tracker);
     if (rec !== undefined) this._pending.unregister(rec);
   }
 
@@ -209,7 +211,7 @@ export class TaskRegistry<T extends TrackedTask<T>> {
     const list = this._listOf(task._loop);
     const head = list.head;
     list.created++;
-    task._liveList = list;
+    task._tracker = list;
     task._liveNext = head;
     task._livePrev = null;
     if (head !== null) head._livePrev = task;
@@ -217,16 +219,14 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   }
 
   /** @internal */
-  _unlink(task: T): void {
-    const list = task._liveList;
-    if (list === null) return;
+  _unlink(task: T, list: LiveList<T>): void {
     list.finished++;
     const prev = task._livePrev;
     const next = task._liveNext;
     if (prev !== null) prev._liveNext = next;
     else if (list.head === task) list.head = next;
     if (next !== null) next._livePrev = prev;
-    task._liveList = null;
+    task._tracker = null;
     task._livePrev = null;
     task._liveNext = null;
   }

@@ -32,7 +32,7 @@
  * task parked on a Future it cancels that Future (whose completion wakes the
  * task with a CancelledError); on one parked on a timer it disarms the timer
  * and schedules a step that throws CancelledError. Otherwise it sets
- * `_mustCancel`, and the next step throws CancelledError into the coroutine.
+ * MUST_CANCEL, and the next step throws CancelledError into the coroutine.
  * The coroutine may catch it and go on; `cancelling()` counts the requests
  * and `uncancel()` takes one back.
  */
@@ -40,7 +40,7 @@ import { isCoroutine, isPromiseLike, type Coroutine } from './coroutines';
 import { _getEventLoop, _getRunningLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, InvalidStateError, isCancelledError } from './exceptions';
 import { _captureForTask, _contextOption, type Context, type ContextOption } from './context';
-import { CANCELLED, checkLoop, FAILED, FINISHED, Future, PENDING } from './futures';
+import { CANCELLED, checkLoop, FAILED, FINISHED, Future, LOG_TRACEBACK, MUST_CANCEL, PENDING } from './futures';
 import { _addSweeper } from './kept_objects';
 import { TaskRegistry, type LiveList } from './task_registry';
 import { checkBoolean, checkOptions, checkString, describe } from './validate';
@@ -143,41 +143,52 @@ export class Task<T = unknown> extends Future<T> {
   _name: string | number;
   /** @internal What the task is parked on (see the invariant above), or null. */
   _waiter: Future<unknown> | TimerWait | null;
-  /** @internal */ _mustCancel: boolean;
   /** @internal */ _numCancelsRequested: number;
   /** @internal Done-callback for the awaited Future (made on the first park). */
   _wakeupCb: ((f: Future<unknown>) => void) | null;
-  /** @internal Set when the task is tracked weakly (made in debug mode). */
-  _weakRef: WeakRef<Task<unknown>> | null;
-  /** @internal The live-task list this task is linked in (normal mode), or null. */
-  _liveList: LiveList<Task<unknown>> | null;
+  /**
+   * @internal How the registry tracks the task while it is live: the list
+   * it is linked in (normal mode), a WeakRef to it (debug mode), or null.
+   */
+  _tracker: LiveList<Task<unknown>> | WeakRef<Task<unknown>> | null;
   /** @internal */ _livePrev: Task<unknown> | null;
   /** @internal */ _liveNext: Task<unknown> | null;
   /** @internal The async context every step runs in (lib/context.ts), or null. */
   _context: Context | null;
 
-  constructor(coro: Coroutine<T>, options?: TaskOptions) {
-    const opts = checkOptions(options, 'Task');
+  constructor(coro: Coroutine<T>, options?: TaskOptions);
+  /**
+   * @internal `loop.createTask`: the loop as is, no options object made or
+   * checked (the name and context are still checked).
+   */
+  constructor(coro: Coroutine<T>, options: undefined, loop: MinimalLoop, name: unknown, context: unknown);
+  constructor(coro: Coroutine<T>, options?: TaskOptions, loop?: MinimalLoop, name?: unknown, context?: unknown) {
+    let eagerStart: boolean | undefined;
+    let given: unknown;
+    if (loop === undefined) {
+      const opts = checkOptions(options, 'Task');
+      given = opts.loop;
+      name = opts.name;
+      eagerStart = opts.eagerStart;
+      context = opts.context;
+    }
     if (!isCoroutine(coro)) {
       throw new TypeError(`Task: a coroutine (generator object) was expected, got ${describe(coro)}`);
     }
-    const name = opts.name;
     checkString(name, 'name', 'Task', true);
-    const eagerStart = opts.eagerStart;
     checkBoolean(eagerStart, 'eagerStart', 'Task', true);
-    const context = opts.context === undefined ? _captureForTask() : _contextOption(opts.context, 'Task');
-    super(opts.loop === undefined ? undefined : { loop: opts.loop });
+    const ctx = context === undefined ? _captureForTask() : _contextOption(context, 'Task');
+    if (loop === undefined) loop = given === undefined ? (_getEventLoop() as MinimalLoop) : checkLoop(given, 'Future');
+    super(undefined, loop);
     this._coro = coro;
-    this._name = name ?? ++taskCounter;
+    this._name = (name as string | undefined) ?? ++taskCounter;
     this._waiter = null;
-    this._mustCancel = false;
     this._numCancelsRequested = 0;
     this._wakeupCb = null;
-    this._weakRef = null;
-    this._liveList = null;
+    this._tracker = null;
     this._livePrev = null;
     this._liveNext = null;
-    this._context = context;
+    this._context = ctx;
     if (eagerStart === true && _getRunningLoop() === this._loop) {
       // Registered first so that allTasks() sees the task while it runs.
       registry.add(this as Task<unknown>);
@@ -222,7 +233,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     checkString(msg, 'msg', 'cancel', true);
-    if (this._logTraceback) this._clearTraceback();
+    if ((this._flags & LOG_TRACEBACK) !== 0) this._clearTraceback();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested += 1;
     if (this._numCancelsRequested === 1) abortSignalOf(this as Task<unknown>, msg);
@@ -238,8 +249,9 @@ export class Task<T = unknown> extends Future<T> {
       }
     }
     // A step is already scheduled (or this task is running now).
-    this._mustCancel = true;
-    this._cancelMessage = msg;
+    // The message waits in _result until the step that delivers it (see Future._result).
+    this._flags |= MUST_CANCEL;
+    this._result = msg;
     return true;
   }
 
@@ -251,7 +263,7 @@ export class Task<T = unknown> extends Future<T> {
   /** Takes back one cancellation request; returns the remaining count. */
   uncancel(): number {
     if (this._numCancelsRequested > 0) this._numCancelsRequested -= 1;
-    if (this._numCancelsRequested === 0) this._mustCancel = false;
+    if (this._numCancelsRequested === 0) this._flags &= ~MUST_CANCEL;
     return this._numCancelsRequested;
   }
 
@@ -260,12 +272,12 @@ export class Task<T = unknown> extends Future<T> {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`_step(): already done: ${this}`);
     }
-    if (this._mustCancel) {
+    if ((this._flags & MUST_CANCEL) !== 0) {
       if (!(hasError && isCancelledError(value))) {
-        value = this._makeCancelledError();
+        value = new CancelledError(this._result as string | undefined);
         hasError = true;
       }
-      this._mustCancel = false;
+      this._flags &= ~MUST_CANCEL;
     }
     // Cleared only when set: most steps follow a bare yield, and a read is
     // cheaper than a write to an old object.
@@ -289,8 +301,9 @@ export class Task<T = unknown> extends Future<T> {
     } catch (err) {
       // Whatever was thrown is carried as it is: null, undefined, a revoked Proxy.
       if (isCancelledError(err)) {
-        this._cancelledExc = err;
-        futureCancel.call(this, err.message === '' ? this._cancelMessage : err.message);
+        futureCancel.call(this, err.message === '' ? (this._result as string | undefined) : err.message);
+        // result() rethrows this very error (asyncio's _cancelled_exc).
+        this._result = err;
       } else {
         this._fail(err);
       }
@@ -298,10 +311,10 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     if (r.done === true) {
-      if (this._mustCancel) {
+      if ((this._flags & MUST_CANCEL) !== 0) {
         // Cancelled right before the coroutine returned.
-        this._mustCancel = false;
-        futureCancel.call(this, this._cancelMessage);
+        this._flags &= ~MUST_CANCEL;
+        futureCancel.call(this, this._result as string | undefined);
       } else {
         futureSetResult.call(this, r.value);
       }
@@ -339,7 +352,7 @@ export class Task<T = unknown> extends Future<T> {
     if (wakeup === null) wakeup = this._wakeupCb = (f: Future<unknown>) => this._wakeup(f);
     fut.addDoneCallback(wakeup);
     this._waiter = fut;
-    if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
+    if ((this._flags & MUST_CANCEL) !== 0 && fut.cancel(this._result as string | undefined)) this._flags &= ~MUST_CANCEL;
   }
 
   /** @internal Parks on a loop timer armed for this task (sleep's fast path). */
@@ -349,9 +362,9 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     this._waiter = wait;
-    if (this._mustCancel && wait._disarm()) {
-      this._mustCancel = false;
-      this._scheduleThrow(new CancelledError(this._cancelMessage));
+    if ((this._flags & MUST_CANCEL) !== 0 && wait._disarm()) {
+      this._flags &= ~MUST_CANCEL;
+      this._scheduleThrow(new CancelledError(this._result as string | undefined));
     }
   }
 
@@ -421,7 +434,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this._state === FINISHED) {
       extra = ` result=${describe(this._result)}`;
     } else if (this._state === FAILED) {
-      extra = ` exception=${describe(this._exception)}`;
+      extra = ` exception=${describe(this._result)}`;
     } else if (this._state === PENDING && this._waiter !== null) {
       const w = this._waiter;
       // A task awaited is named, not described in full: tasks that wait on
@@ -492,7 +505,7 @@ export function _createTaskOn<T>(loop: AbstractLoop, coro: Coroutine<T>, options
   if (loop.isClosed()) throw new EventLoopError('Event loop is closed');
   const opts = checkOptions(options, 'createTask');
   const factory = loop._taskFactoryOrNull();
-  if (factory === null) return new Task(coro, { loop, name: opts.name, context: opts.context });
+  if (factory === null) return new Task(coro, undefined, loop, opts.name, opts.context);
   if (!isCoroutine(coro)) {
     throw new TypeError(`createTask: a coroutine (generator object) was expected, got ${describe(coro)}`);
   }
@@ -539,8 +552,8 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
   }
   if (isPromiseLike(aw)) {
     const loop = given ?? _getEventLoop();
-    const fut = new Future<T>({ loop });
-    fut._fromPromise = true;
+    const fut = new Future<T>(undefined, loop);
+    fut._markFromPromise();
     _followPromise(fut, aw, loop);
     return fut;
   }

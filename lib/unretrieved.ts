@@ -26,7 +26,8 @@ import { safeConsoleError } from './report';
 /** What this module needs of a Future (Future has these). */
 interface Failable {
   _loop: MinimalLoop;
-  _logTraceback: boolean;
+  /** True if the failure was still unretrieved, and marks it retrieved. */
+  _takeUnretrieved(): boolean;
   toString(): string;
 }
 
@@ -137,8 +138,7 @@ export function _reportUnretrieved(loop: object): void {
     registry.unregister(rec);
     const fut = ref.deref();
     if (fut !== undefined) {
-      if (!fut._logTraceback) continue;
-      fut._logTraceback = false;
+      if (!fut._takeUnretrieved()) continue;
       refOf.delete(fut);
     }
     report(rec);
