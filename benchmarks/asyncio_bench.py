@@ -5,7 +5,7 @@ The same shapes as benchmarks/workloads.js, written the way an asyncio user
 would write them. run.js starts one process per timed run, like
 benchmarks/worker.js, and reads the one JSON line it prints:
 
-    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --sample   tenth-size warm-up, timed run
+    python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --sample   tenth-size warm-ups (0.3 s), timed run
     python3 asyncio_bench.py <workload> <asyncio|uvloop> [n] --once     full-size warm-up, timed run
     python3 asyncio_bench.py --probe                                     versions, or why not
 
@@ -294,6 +294,10 @@ def run_once(workload, subject, n):
     return {"value": n / t, "seconds": t}
 
 
+WARMUP_SECONDS = 0.3
+WARMUP_MAX_RUNS = 30
+
+
 def warmup_size(n):
     """A tenth of the size, keeping W5's 1,000 tasks and W9's 10 sleeps per task whole."""
     return max(1000, n // 10 // 1000 * 1000)
@@ -341,7 +345,17 @@ def main(argv):
     try:
         new_loop(subject).close()  # fails early if uvloop cannot load
         if workload not in BYTES:
-            run_once(workload, subject, n if once else warmup_size(n))
+            if once:
+                run_once(workload, subject, n)
+            else:
+                # As worker.js: warm-up runs until WARMUP_SECONDS have passed.
+                start = time.perf_counter()
+                runs = 0
+                while True:
+                    run_once(workload, subject, warmup_size(n))
+                    runs += 1
+                    if runs >= WARMUP_MAX_RUNS or time.perf_counter() - start >= WARMUP_SECONDS:
+                        break
         out = {"workload": workload, "subject": subject, "n": n, **run_once(workload, subject, n)}
         if workload in NOTES:
             out["note"] = NOTES[workload]

@@ -16,9 +16,11 @@
  * How a figure is made
  * --------------------
  * Every timed run is a fresh child process (benchmarks/worker.js, or
- * benchmarks/asyncio_bench.py for the Python peers) that warms up with a
- * tenth-size run of the same workload (JIT tiers, inline caches, imports),
- * does a full GC, and then does the one timed run. So no subject's JIT state,
+ * benchmarks/asyncio_bench.py for the Python peers) that warms up with
+ * tenth-size runs of the same workload until they have taken 0.3 s (JIT
+ * tiers, inline caches, imports: one short run left V8 optimizing the hot
+ * functions during the timed run), does a full GC, and then does the one
+ * timed run. So no subject's JIT state,
  * heap or GC debt can leak into another's figure — in one shared process,
  * whichever subject ran first would leave the old generation full of its
  * garbage and its call sites polymorphic for the next — and only one subject's

@@ -15,7 +15,7 @@ import { checkNumberOrNull, checkOptions, describe } from './validate';
 import { _getEventLoop, _requireRunningLoop, type AbstractLoop, type MinimalLoop } from './events';
 import { CancelledError, EventLoopError, isCancelledError, TimeoutError } from './exceptions';
 import { _setWaitTarget, Future } from './futures';
-import { _silenceDestroyPending, ensureFuture, Task, type Awaitable } from './tasks';
+import { _futureOf, _silenceDestroyPending, ensureFuture, Task, type Awaitable } from './tasks';
 import { _watchAwaited } from './never_awaited';
 import { timeout } from './timeouts';
 import { Queue } from './queues';
@@ -155,18 +155,13 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
   }
   // All children run on one loop: the first Future's, else the current one.
   let loop: MinimalLoop | undefined;
-  for (const aw of aws) {
-    if (aw instanceof Future) {
-      loop = aw._loop;
-      break;
-    }
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    if (!(aw instanceof Future)) continue;
+    if (loop === undefined) loop = aw._loop;
+    else if (aw._loop !== loop) throw new EventLoopError('gather: every Future must belong to the same loop');
   }
   if (loop === undefined) loop = _getEventLoop();
-  for (const aw of aws) {
-    if (aw instanceof Future && aw._loop !== loop) {
-      throw new EventLoopError('gather: every Future must belong to the same loop');
-    }
-  }
 
   const argToFut = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
@@ -210,7 +205,7 @@ function gatherImpl(aws: readonly Awaitable<unknown>[], returnExceptions: boolea
   for (const aw of aws) {
     let fut = argToFut.get(aw);
     if (fut === undefined) {
-      fut = ensureFuture(aw, { loop });
+      fut = _futureOf(aw, loop);
       // A task made here is unreachable for the caller; its fate is the
       // gather's to report (asyncio turns off its destroy-pending warning).
       if (fut !== aw && fut instanceof Task) _silenceDestroyPending(fut);

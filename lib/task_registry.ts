@@ -131,7 +131,8 @@ export class TaskRegistry<T extends TrackedTask<T>> {
   /** No "destroyed while pending" report for `task` (its fate is reported elsewhere). */
   silence(task: T): void {
     const tracker = task._tracker;
-    if (!(tracker instanceof WeakRef)) return;
+    // Debug mode only: a task linked in a live list (normal mode) has no report to silence.
+    if (tracker === null || tracker instanceof LiveList) return;
     const rec = this._records.get(tracker);
     if (rec !== undefined) this._pending.unregister(rec);
   }

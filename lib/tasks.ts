@@ -560,6 +560,19 @@ export function ensureFuture<T>(aw: Awaitable<T>, options?: { loop?: MinimalLoop
   throw new TypeError(`ensureFuture: a Future, a coroutine or a promise is required, got ${describe(aw)}`);
 }
 
+/**
+ * @internal `ensureFuture(aw, { loop })` for an awaitable already checked
+ * and a loop already chosen (gather's children): no options to check, and a
+ * Future is known to be on `loop`.
+ */
+export function _futureOf<T>(aw: Awaitable<T>, loop: MinimalLoop): Future<T> {
+  if (aw instanceof Future) return aw;
+  if (isCoroutine(aw)) {
+    return isAbstractLoop(loop) ? _createTaskOn(loop, aw as Coroutine<T>, undefined) : new Task(aw as Coroutine<T>, { loop });
+  }
+  return ensureFuture(aw, { loop });
+}
+
 /** @internal Settles `fut` with `promise` (unless it is done first, or its loop closed). */
 export function _followPromise<T>(fut: Future<T>, promise: PromiseLike<T>, loop: MinimalLoop): void {
   const closed = () => isAbstractLoop(loop) && loop.isClosed();
