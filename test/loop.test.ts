@@ -104,6 +104,42 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
     });
   });
 
+    // The native ring grows in place when no live entry changes its index
+    // (a burst on a fresh loop) and by moving each entry otherwise (a ring
+    // that wrapped, or whose head sits in the upper half): both must keep
+    // order, arguments and which handle cancels what.
+    it.each([
+      ['a burst on a fresh ring', 0, 3000],
+      ['a ring whose head sits in its upper half', 1500, 3000],
+      ['a ring that has wrapped', 1000, 1500],
+      ['a ring grown many times from an advanced head', 70000, 40000],
+    ])('keeps order, arguments and cancellation across growth: %s', (_name, advance, burst) => {
+      const loop = makeLoop(backend);
+      // Move the ring's head along first (each runOnce empties it).
+      for (let done = 0; done < advance; ) {
+        const k = Math.min(700, advance - done);
+        for (let i = 0; i < k; i++) loop.callSoon(() => {});
+        loop.runOnce();
+        done += k;
+      }
+      const seen: number[] = [];
+      const handles: Handle[] = [];
+      for (let i = 0; i < burst; i++) handles.push(loop.callSoon((x: number) => seen.push(x), i));
+      // Cancel every seventh, some before and some after the growth they caused.
+      for (let i = 0; i < burst; i += 7) handles[i].cancel();
+      loop.runOnce();
+      const expected: number[] = [];
+      for (let i = 0; i < burst; i++) if (i % 7 !== 0) expected.push(i);
+      expect(seen).toEqual(expected);
+      // Stale handles cancel nothing on the (now reused) ring.
+      const later: number[] = [];
+      for (let i = 0; i < 10; i++) loop.callSoon(() => later.push(i));
+      for (const h of handles) h.cancel();
+      loop.runOnce();
+      expect(later).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      loop.close();
+    });
+
   describe('timers', () => {
     it('callLater returns a TimerHandle whose when() is time() + delay', () => {
       const loop = makeLoop(backend, { clock: 'virtual' });

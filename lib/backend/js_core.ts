@@ -241,6 +241,13 @@ export class JsCore implements LoopCore {
   private _grow(): void {
     const old = this._ring;
     const cap = old.length;
+    if (this._head === 0) {
+      // Not wrapped (a burst filling the ring from its start): lengthen it in
+      // place, as the native core's ring does, instead of copying it.
+      old.length = cap * 2;
+      this._mask = cap * 2 - 1;
+      return;
+    }
     const ring = makeRing(cap * 2);
     for (let i = 0; i < this._count; i++) ring[i] = old[(this._head + i) & this._mask];
     this._ring = ring;

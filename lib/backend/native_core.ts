@@ -563,22 +563,36 @@ export class NativeCore implements LoopCore {
     while (cap < atLeast) cap *= 2;
     const mask = cap - 1;
     const oldMask = this._mask;
+    const head = this._head;
+    const count = this._count;
     const ring = new Int32Array(cap);
-    const rcbs: (Callback | undefined)[] = new Array(cap);
-    const rargs: unknown[] = new Array(cap);
-    // Left holey: a place is only ever read after `soon` wrote it, and holey
-    // reads are as fast as packed ones while no prototype has elements.
-    for (let k = 0; k < this._count; k++) {
-      const p = this._head + k;
-      const from = p & oldMask;
-      const to = p & mask;
-      ring[to] = this._ring[from];
-      rcbs[to] = this._rcbs[from];
-      rargs[to] = this._rargs[from];
+    const start = head & oldMask;
+    if (count === 0 || ((head & mask) === start && start + count <= oldMask + 1)) {
+      // Every live entry keeps its index under the new mask — a ring that
+      // has not wrapped at this size, such as a burst of callSoon filling a
+      // new loop: the int ring is copied as one block and the JS arrays
+      // only get longer (V8 keeps a lengthened holey array fast). The copy
+      // entry by entry below cost W1 a fifth of its time.
+      ring.set(this._ring);
+      this._rcbs.length = cap;
+      this._rargs.length = cap;
+    } else {
+      const rcbs: (Callback | undefined)[] = new Array(cap);
+      const rargs: unknown[] = new Array(cap);
+      // Left holey: a place is only ever read after `soon` wrote it, and holey
+      // reads are as fast as packed ones while no prototype has elements.
+      for (let k = 0; k < count; k++) {
+        const p = head + k;
+        const from = p & oldMask;
+        const to = p & mask;
+        ring[to] = this._ring[from];
+        rcbs[to] = this._rcbs[from];
+        rargs[to] = this._rargs[from];
+      }
+      this._rcbs = rcbs;
+      this._rargs = rargs;
     }
     this._ring = ring;
-    this._rcbs = rcbs;
-    this._rargs = rargs;
     this._mask = mask;
     this._raw.setReady(ring.buffer as ArrayBuffer);
   }
