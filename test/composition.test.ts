@@ -177,6 +177,52 @@ describe.each(BACKENDS)('gather (%s)', (backend) => {
     expect(runs).toBe(1);
   });
 
+  it('runs each repeated coroutine once, wherever the repeats fall, beside repeated Futures', () => {
+    const loop = vloop();
+    const runs = new Map<number, number>();
+    function* counted(k: number) {
+      runs.set(k, (runs.get(k) ?? 0) + 1);
+      yield* sleep(0.01 * (k % 3));
+      return k;
+    }
+    const r = runMain(loop, function* () {
+      const cs = Array.from({ length: 50 }, (_, k) => counted(k));
+      const pending = loop.createFuture<string>();
+      const done = loop.createFuture<string>();
+      done.setResult('done');
+      loop.callLater(0.05, () => pending.setResult('later'));
+      // Repeats before and after the first repeat, of early and late
+      // coroutines, and the same Futures (pending and done) several times.
+      const extra = counted(99); // new after the first repeat, then repeated
+      const args = [...cs, cs[49], pending, cs[0], extra, done, cs[10], cs[49], pending, done, extra, cs[10]];
+      return yield* gather(args as any);
+    });
+    const expected: unknown[] = Array.from({ length: 50 }, (_, k) => k);
+    expected.push(49, 'later', 0, 99, 'done', 10, 49, 'later', 'done', 99, 10);
+    expect(r).toEqual(expected);
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    expect(runs.size).toBe(51);
+  });
+
+  it('fails once when a Future given twice fails, and reports nothing unretrieved', () => {
+    const loop = vloop();
+    const errors = captureErrors(loop);
+    const boom = new Error('boom');
+    const r = runMain(loop, function* () {
+      const f = loop.createFuture<number>();
+      loop.callLater(0.01, () => f.setException(boom));
+      try {
+        yield* gather(f, f);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    });
+    expect(r).toBe(boom);
+    loop.close();
+    expect(errors).toEqual([]);
+  });
+
   it('gives [] at once when given nothing', () => {
     const loop = vloop();
     const r = runMain(loop, function* () {
