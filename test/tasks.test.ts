@@ -356,6 +356,62 @@ describe.each(BACKENDS)('Task (%s)', (backend) => {
       }
     });
 
+    // A Task keeps one field for its result, its exception and its cancel
+    // message (lib/futures.ts): a message waiting to be delivered must never
+    // show up as a result or hide one.
+    it('a cancel taken back with uncancel leaves the result alone', () => {
+      const loop = makeLoop(backend);
+      const t = loop.createTask(
+        (function* () {
+          const me = currentTask()!;
+          me.cancel('not delivered'); // while running: the next step would throw it
+          me.uncancel();
+          yield;
+          return 5;
+        })(),
+      );
+      expect(loop.runUntilComplete(t)).toBe(5);
+      expect(t.exception()).toBe(null);
+      expect(String(t)).toContain('result=5');
+    });
+
+    it('a failure after a pending cancel is the failure, not the message', () => {
+      const loop = makeLoop(backend);
+      const boom = new Error('boom');
+      const t = loop.createTask(
+        (function* () {
+          currentTask()!.cancel('pending');
+          throw boom;
+        })(),
+      );
+      loop.runOnce();
+      expect(t.cancelled()).toBe(false);
+      expect(t.exception()).toBe(boom);
+      expect(String(t)).toContain('exception=');
+    });
+
+    it('a coroutine that throws its own CancelledError is cancelled with that very error', () => {
+      const loop = makeLoop(backend);
+      const own = new CancelledError('own');
+      const t = loop.createTask(
+        (function* () {
+          yield;
+          throw own;
+        })(),
+      );
+      loop.runOnce();
+      loop.runOnce();
+      expect(t.cancelled()).toBe(true);
+      let got: unknown = null;
+      try {
+        t.result();
+      } catch (e) {
+        got = e;
+      }
+      expect(got).toBe(own);
+      expect(() => t.exception()).toThrow(own);
+    });
+
     it('runUntilComplete of a cancelled task throws CancelledError', () => {
       const loop = makeLoop(backend);
       const t = loop.createTask(
