@@ -41,19 +41,25 @@ function makeCore() {
   return { raw, ctl, ops };
 }
 
+/**
+ * One `step()` with `pairs` commands waiting in ops, the ring empty, time 0
+ * and no wait: the inputs NativeCore writes into ctl before it crosses.
+ */
+function step(core, pairs) {
+  const ctl = core.ctl;
+  ctl[L.CTL_HEAD] = 0;
+  ctl[L.CTL_COUNT] = 0;
+  ctl[L.CTL_OPS] = pairs;
+  ctl[L.CTL_NOW] = 0;
+  ctl[L.CTL_MAX_WAIT] = 0;
+  ctl[L.CTL_STAGE_TAKEN] = 0;
+  core.raw.step();
+}
+
 /** `n` calls of one shape; returns nothing (the caller times it). */
 const SHAPES = {
   empty(core, n) {
-    const { raw, ctl } = core;
-    for (let i = 0; i < n; i++) {
-      ctl[L.CTL_HEAD] = 0;
-      ctl[L.CTL_COUNT] = 0;
-      ctl[L.CTL_OPS] = 0;
-      ctl[L.CTL_NOW] = 0;
-      ctl[L.CTL_MAX_WAIT] = 0;
-      ctl[L.CTL_STAGE_TAKEN] = 0;
-      raw.step();
-    }
+    for (let i = 0; i < n; i++) step(core, 0);
   },
   rearm(core, n) {
     // Two slots take turns: each call cancels the timer of one and adds a
@@ -74,13 +80,7 @@ const SHAPES = {
       ops[1] = -live - 1; // cancel
       ops[2] = 1e9 + i;
       ops[3] = next; // add
-      ctl[L.CTL_HEAD] = 0;
-      ctl[L.CTL_COUNT] = 0;
-      ctl[L.CTL_OPS] = 2;
-      ctl[L.CTL_NOW] = 0;
-      ctl[L.CTL_MAX_WAIT] = 0;
-      ctl[L.CTL_STAGE_TAKEN] = 0;
-      raw.step();
+      step(core, 2);
       live = next;
     }
     core.live = live;
