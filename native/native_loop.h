@@ -73,7 +73,8 @@ struct Status {
 class NativeLoop {
  public:
   // Replays the pending commands into the timer queue and reports released
-  // slots.
+  // slots. ctl[kCtlNextWhen] comes back exact if ctl[kCtlExact] is nonzero,
+  // else as a lower bound (cancelled timers at the heap's top stay there).
   Status Flush(const SharedViews& v);
 
   // One iteration's gathering step (asyncio's _run_once before the callbacks
@@ -92,7 +93,7 @@ class NativeLoop {
  private:
   Status Retire(const SharedViews& v);
   Status ApplyOps(const SharedViews& v);
-  void PublishTimers(const SharedViews& v);
+  void PublishTimers(const SharedViews& v, bool exact);
 
   TimerQueue timers_;
 };

@@ -161,11 +161,20 @@ class TimerQueue {
   }
 
   // Removes the timer of `slot` if present; returns whether it was.
+  // Precondition: nothing published (retire() ran since the last publish()).
   bool remove(int32_t slot) {
     if (!contains(slot)) return false;
     seq_of_[slot] = kNoTimer;
     dead_++;
-    if (dead_ >= kCompactMin && dead_ * 2 > stored()) compact();
+    if (dead_ == stored()) {
+      // The last live timer went: every entry is a tombstone, drop them all
+      // at once (no compaction pass, no pops).
+      heap_.clear();
+      clear_run();
+      dead_ = 0;
+    } else if (dead_ >= kCompactMin && dead_ * 2 > stored()) {
+      compact();
+    }
     return true;
   }
 
@@ -212,6 +221,18 @@ class TimerQueue {
     run_pos_ += taken;
     published_ = 0;
     if (run_pos_ == run_.size()) clear_run();
+  }
+
+  // A lower bound of next_unpublished_when() that pops nothing: a cancelled
+  // timer at the heap's top is not dropped to find the live one behind it
+  // (a heap sift each). Exact when no live timer is left (+inf) and when the
+  // heap's top is live.
+  double next_unpublished_when_bound() {
+    if (empty()) return std::numeric_limits<double>::infinity();
+    size_t i = run_pos_ + published_;
+    while (i < run_.size() && !live(run_[i])) i++;
+    if (i < run_.size()) return run_[i].when;
+    return heap_.empty() ? std::numeric_limits<double>::infinity() : heap_.top().when;
   }
 
   // The deadline of the earliest live timer that is not published, or +inf.

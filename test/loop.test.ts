@@ -283,6 +283,40 @@ describe.each(BACKENDS)('Loop (%s)', (backend) => {
       items.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
       expect(seen).toEqual(items.map((p) => p[1]));
     });
+
+    it('timers cancelled in the order they were made leave the next deadline exact', () => {
+      // Timeouts that did not fire: most timers are cancelled, earliest
+      // first, in batches larger than the native command buffer. The native
+      // core then leaves the cancelled ones in its heap as tombstones; the
+      // loop must still see the earliest live timer, wait for nothing else,
+      // and stop at an advanceTo target without jumping past it.
+      const loop = makeLoop(backend, { clock: 'virtual' });
+      const n = 20000;
+      const fired: number[] = [];
+      const handles = [];
+      for (let i = 1; i <= n; i++) handles.push(loop.callAt(i, () => fired.push(i)));
+      loop.callAt(n + 0.5, () => fired.push(n + 0.5));
+      for (let i = 0; i < n - 1; i++) handles[i].cancel();
+      loop.advanceTo(n - 2);
+      expect(loop.time()).toBe(n - 2);
+      expect(fired).toEqual([]);
+      loop.advanceTo(n);
+      expect(fired).toEqual([n]);
+      expect(loop.time()).toBe(n);
+      // Every timer cancelled: a run with nothing left would wait forever.
+      handles[n - 1].cancel();
+      const last = loop.callAt(n + 1, () => fired.push(n + 1));
+      const h = loop.callAt(n + 2, () => fired.push(n + 2));
+      last.cancel();
+      h.cancel();
+      const done = loop.createFuture();
+      loop.callAt(n + 0.75, () => done.setResult(undefined));
+      loop.runUntilComplete(done);
+      expect(fired).toEqual([n, n + 0.5]);
+      expect(loop.time()).toBe(n + 0.75);
+      expect(() => loop.runUntilComplete(loop.createFuture())).toThrow(EventLoopError);
+      loop.close();
+    });
   });
 
   describe('clock', () => {

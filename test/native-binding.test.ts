@@ -7,15 +7,18 @@ import { describe, expect, it } from 'vitest';
 import { loadNative } from '../lib/backend/loader';
 import {
   CTL_COUNT,
+  CTL_EXACT,
   CTL_HEAD,
   CTL_MAX_WAIT,
   CTL_MORE,
+  CTL_NEXT_WHEN,
   CTL_NOW,
   CTL_OPS,
   CTL_SIZE,
   CTL_STAGE_BASE,
   CTL_STAGE_TAKEN,
   CTL_STAGED,
+  CTL_TIMERS,
   CTL_VIRTUAL,
   OPS_CAPACITY,
   STAGE_CAPACITY,
@@ -420,6 +423,75 @@ describe('raw native binding', () => {
     const rest = all.filter((s) => !first.includes(s)).sort((a, b) => whenOf(a) - whenOf(b) || (a === n ? 1 : b === n ? -1 : a - b));
     expect(first).toEqual([...first].sort((a, b) => whenOf(a) - whenOf(b) || a - b));
     expect(out.slice(1024)).toEqual(rest);
+    core.close();
+  });
+  it('a flush leaves the next deadline a lower bound unless asked for it exact', () => {
+    // Cancelling the earliest timers leaves them at the heap's top as
+    // tombstones: a flush with ctl[exact] = 0 reports a deadline no later
+    // than the earliest live one (without popping them); with 1 it is exact;
+    // with none left it is +Infinity either way, and a step is always exact.
+    const { core, ctlView: c, opsView: o, ready } = attached();
+    const n = 3000;
+    for (let s = 0; s < n; s++) {
+      o[2 * s] = 10 + s;
+      o[2 * s + 1] = s;
+    }
+    c[CTL_OPS] = n;
+    c[CTL_EXACT] = 0;
+    core.flush();
+    expect(c[CTL_NEXT_WHEN]).toBe(10);
+    for (let s = 0; s < 2000; s++) {
+      o[2 * s] = 0;
+      o[2 * s + 1] = -s - 1;
+    }
+    c[CTL_OPS] = 2000;
+    core.flush();
+    expect(c[CTL_OPS]).toBe(2000); // every cancelled slot released
+    expect(c[CTL_TIMERS]).toBe(1000);
+    expect(c[CTL_NEXT_WHEN]).toBeLessThanOrEqual(10 + 2000);
+    c[CTL_OPS] = 0;
+    c[CTL_EXACT] = 1;
+    core.flush();
+    expect(c[CTL_NEXT_WHEN]).toBe(10 + 2000);
+    // Garbage in ctl[exact] is taken as "exact", never a failure.
+    c[CTL_EXACT] = NaN;
+    core.flush();
+    expect(c[CTL_NEXT_WHEN]).toBe(10 + 2000);
+    for (let s = 2000; s < n - 1; s++) {
+      o[2 * (s - 2000)] = 0;
+      o[2 * (s - 2000) + 1] = -s - 1;
+    }
+    c[CTL_OPS] = n - 1 - 2000;
+    c[CTL_EXACT] = 0;
+    core.flush();
+    expect(c[CTL_TIMERS]).toBe(1);
+    expect(c[CTL_NEXT_WHEN]).toBeLessThanOrEqual(10 + n - 1);
+    // A step pops the tombstones and reports the last timer exactly.
+    c[CTL_HEAD] = 0;
+    c[CTL_COUNT] = 0;
+    c[CTL_OPS] = 0;
+    expect(core.collect(0, 0, false)).toBe(0);
+    expect(c[CTL_NEXT_WHEN]).toBe(10 + n - 1);
+    // The last live timer cancelled: the whole heap goes at once.
+    o[0] = 0;
+    o[1] = -(n - 1) - 1;
+    c[CTL_OPS] = 1;
+    c[CTL_EXACT] = 0;
+    core.flush();
+    expect(c[CTL_OPS]).toBe(1);
+    expect(c[CTL_TIMERS]).toBe(0);
+    expect(c[CTL_NEXT_WHEN]).toBe(Infinity);
+    // And the queue works as before afterwards.
+    o[0] = 5;
+    o[1] = 7;
+    c[CTL_OPS] = 1;
+    core.flush();
+    expect(c[CTL_NEXT_WHEN]).toBe(5);
+    c[CTL_HEAD] = 0;
+    c[CTL_COUNT] = 0;
+    c[CTL_OPS] = 0;
+    expect(core.collect(5, 0, true)).toBe(1);
+    expect(new Int32Array(ready)[0]).toBe(7);
     core.close();
   });
 });

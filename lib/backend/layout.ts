@@ -43,7 +43,7 @@ export const CTL_COUNT = 1;
 export const CTL_OPS = 2;
 /** ctl[CTL_TIMERS]: out, live timers in the heap. */
 export const CTL_TIMERS = 3;
-/** ctl[CTL_NEXT_WHEN]: out, the earliest deadline in the heap, or +Infinity. */
+/** ctl[CTL_NEXT_WHEN]: out, the earliest deadline in the heap (after an inexact flush, a lower bound), or +Infinity. */
 export const CTL_NEXT_WHEN = 4;
 /** ctl[CTL_NOW]: in (step), the loop's time; out, the time the due check used (after any wait or jump). */
 export const CTL_NOW = 5;
@@ -60,6 +60,12 @@ export const CTL_VIRTUAL = 8;
 export const CTL_STAGED = 9;
 /** ctl[CTL_STAGE_TAKEN]: in, how many of the published timers the wrapper took itself since. */
 export const CTL_STAGE_TAKEN = 10;
+/**
+ * ctl[CTL_EXACT]: in (flush), nonzero if ctl[CTL_NEXT_WHEN] must come back
+ * exact; 0 lets it be a lower bound (cancelled timers stay at the heap's top
+ * instead of being popped one by one). A step always returns it exact.
+ */
+export const CTL_EXACT = 11;
 /** ctl[CTL_STAGE_BASE ..]: STAGE_CAPACITY (when, slot) pairs, the next timers in order. */
 export const CTL_STAGE_BASE = 16;
 /**
@@ -68,7 +74,7 @@ export const CTL_STAGE_BASE = 16;
  */
 export const STAGE_CAPACITY = 64;
 /** Must equal the addon's `layoutVersion` (native/layout.h kLayoutVersion). */
-export const LAYOUT_VERSION = 3;
+export const LAYOUT_VERSION = 4;
 /** Number of float64 fields in ctl. */
 export const CTL_SIZE = CTL_STAGE_BASE + 2 * STAGE_CAPACITY;
 

@@ -52,6 +52,7 @@ import { ONE_ARG, TimerSlots } from './timer_slots';
 import {
   CLOCK_RESOLUTION,
   CTL_COUNT,
+  CTL_EXACT,
   CTL_HEAD,
   CTL_MAX_WAIT,
   CTL_MORE,
@@ -114,6 +115,11 @@ export class NativeCore implements LoopCore {
   private _opsCount: number;
   /** The earliest deadline among the timers added in the pending commands. */
   private _opsMinWhen: number;
+  /**
+   * True after a flush that left ctl[CTL_NEXT_WHEN] a lower bound (the
+   * command buffer filled up): `nextWhen()` then asks C++ for the exact one.
+   */
+  private _nextEarly: boolean;
   // The ready ring (shared with C++) and the callSoon callbacks beside it.
   private _ring: Int32Array;
   private _rcbs: (Callback | undefined)[];
@@ -150,6 +156,7 @@ export class NativeCore implements LoopCore {
     this._opsCap = 0;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
+    this._nextEarly = false;
     // The ring is made at the first entry (the `_count > _mask` test of every
     // append grows it from nothing): an idle loop holds none.
     this._ring = NO_RING;
@@ -372,7 +379,7 @@ export class NativeCore implements LoopCore {
 
   nextWhen(): number {
     if (this._localMode) return this._local.head();
-    if (this._opsCount > 0) this._flush();
+    if (this._opsCount > 0 || this._nextEarly) this._flush(true);
     const next = this._ctl[CTL_NEXT_WHEN];
     const staged = this._stage.head();
     return staged < next ? staged : next;
@@ -415,6 +422,7 @@ export class NativeCore implements LoopCore {
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._raw.step();
+    this._nextEarly = false;
     let count = ctl[CTL_COUNT];
     this._release();
     while (ctl[CTL_MORE] > 0) {
@@ -517,6 +525,7 @@ export class NativeCore implements LoopCore {
     this._localMode = true;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
+    this._nextEarly = false;
     this.args = NONE;
     this.arg0 = undefined;
   }
@@ -524,7 +533,7 @@ export class NativeCore implements LoopCore {
   /** The command buffer is full: double it while it may grow, else replay it. */
   private _opsFull(): void {
     if (this._opsCap >= OPS_CAPACITY) {
-      this._flush();
+      this._flush(false);
       return;
     }
     const ops = new Float64Array(4 * this._opsCap);
@@ -534,9 +543,15 @@ export class NativeCore implements LoopCore {
     this._raw.setOps(ops.buffer as ArrayBuffer);
   }
 
-  /** Replays the command buffer now (it is full, or nextWhen needs the heap). */
-  private _flush(): void {
+  /**
+   * Replays the command buffer now (it is full, or nextWhen needs the heap);
+   * `exact`: whether ctl[CTL_NEXT_WHEN] must come back exact (nextWhen) or
+   * may be a lower bound (the collect path treats it as one anyway).
+   */
+  private _flush(exact: boolean): void {
     this._ctl[CTL_OPS] = this._opsCount;
+    this._ctl[CTL_EXACT] = exact ? 1 : 0;
+    this._nextEarly = !exact;
     this._ctl[CTL_STAGE_TAKEN] = this._stage.taken();
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
