@@ -239,27 +239,36 @@ export class Loop {
   callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   callLater(delay: number, callback: Callback): TimerHandle {
     if (typeof delay !== 'number' || delay !== delay) checkNumber(delay, 'delay', 'callLater');
-    return this._callAt(this._core.time() + delay, callback, arguments, 'callLater');
+    // The arguments are copied here, not by passing `arguments` on: handing
+    // the object to another function made V8 allocate it on every call.
+    const n = arguments.length;
+    let args = NO_ARGS;
+    if (n > 2) {
+      const a: unknown[] = [];
+      for (let i = 2; i < n; i++) a.push(arguments[i]);
+      args = a;
+    }
+    return this._callAt(this._core.time() + delay, callback, args, 'callLater');
   }
 
   /** Schedules `callback(...args)` to run at loop time `when`. */
   callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
   callAt(when: number, callback: Callback): TimerHandle {
     if (typeof when !== 'number' || when !== when) checkNumber(when, 'when', 'callAt');
-    return this._callAt(when, callback, arguments, 'callAt');
-  }
-
-  /** @internal `argv` is the caller's `arguments`: the callback's arguments start at index 2. */
-  _callAt(when: number, callback: Callback, argv: IArguments, what: string): TimerHandle {
-    if (this._closed) throw new EventLoopError('Event loop is closed');
-    if (typeof callback !== 'function') checkFunction(callback, 'callback', what);
-    const n = argv.length;
+    const n = arguments.length;
     let args = NO_ARGS;
     if (n > 2) {
       const a: unknown[] = [];
-      for (let i = 2; i < n; i++) a.push(argv[i]);
+      for (let i = 2; i < n; i++) a.push(arguments[i]);
       args = a;
     }
+    return this._callAt(when, callback, args, 'callAt');
+  }
+
+  /** @internal `args`: the callback's arguments (the caller's own array, or NO_ARGS). */
+  _callAt(when: number, callback: Callback, args: readonly unknown[], what: string): TimerHandle {
+    if (this._closed) throw new EventLoopError('Event loop is closed');
+    if (typeof callback !== 'function') checkFunction(callback, 'callback', what);
     const ctx = _captureForCallback();
     if (ctx !== null) {
       args = [ctx, callback, ...args];
