@@ -90,11 +90,6 @@ export class LocalTimers {
     this.size = 0;
   }
 
-  /** Forgets everything (the loop closed). */
-  clear(): void {
-    this.size = 0;
-  }
-
   private _removeAt(i: number): void {
     const last = --this.size;
     if (i === last) return;

@@ -75,6 +75,17 @@ export type { NativeBinding, RawCore } from './binding';
 const NONE: readonly unknown[] = Object.freeze([]);
 
 /**
+ * What an idle wrapper holds in place of its slot table, its local timer
+ * heap and the ring's callback arrays: shared empty ones, replaced by its
+ * own at the first timer or the first ready entry. An idle loop then holds
+ * none of them (W13: 10,000 idle loops). Never written to: every writer
+ * swaps in its own first.
+ */
+const NO_TIMERS = new TimerSlots();
+const NO_LOCAL = new LocalTimers();
+const NO_ENTRIES: never[] = Object.freeze([]) as never[];
+
+/**
  * What a wrapper holds before it made its C++ side (it never crosses then):
  * a control block that reads "no timer", a stage with nothing published,
  * and a core on which only setReady and close are ever called, as no-ops.
@@ -127,7 +138,7 @@ export class NativeCore implements LoopCore {
   private _mask: number;
   private _head: number; // absolute position of the oldest entry
   private _count: number;
-  private readonly _timers: TimerSlots;
+  private _timers: TimerSlots;
   private readonly _virtual: boolean;
   private _vnow: number;
   private _stage: Stage;
@@ -138,7 +149,7 @@ export class NativeCore implements LoopCore {
    * `_local` (local_timers.ts): iterations then never cross.
    */
   private _localMode: boolean;
-  private readonly _local: LocalTimers;
+  private _local: LocalTimers;
 
   constructor(binding: NativeBinding, loop: AbstractLoop, clock: ClockName) {
     this._loop = loop;
@@ -160,17 +171,17 @@ export class NativeCore implements LoopCore {
     // The ring is made at the first entry (the `_count > _mask` test of every
     // append grows it from nothing): an idle loop holds none.
     this._ring = NO_RING;
-    this._rcbs = [];
-    this._rargs = [];
+    this._rcbs = NO_ENTRIES;
+    this._rargs = NO_ENTRIES;
     this._mask = -1;
     this._head = 0;
     this._count = 0;
-    this._timers = new TimerSlots();
+    this._timers = NO_TIMERS;
     this.args = NONE;
     this.arg0 = undefined;
     this._curWhen = NaN;
     this._localMode = true;
-    this._local = new LocalTimers();
+    this._local = NO_LOCAL;
   }
 
   /** Makes the C++ side and its shared buffers (the first time timers go there). */
@@ -246,8 +257,10 @@ export class NativeCore implements LoopCore {
 
   /** Takes a slot for a timer and keeps it locally or queues its command for C++. */
   private _addTimer(when: number, callback: Callback, args: unknown): number {
+    if (this._timers === NO_TIMERS) this._timers = new TimerSlots();
     const slot = this._timers.add(when, callback, args);
     if (this._localMode) {
+      if (this._local === NO_LOCAL) this._local = new LocalTimers();
       if (this._local.hasRoom()) {
         this._local.push(when, slot);
         return slot;
@@ -511,17 +524,17 @@ export class NativeCore implements LoopCore {
 
   close(): void {
     this._raw.close();
-    this._timers.release();
+    this._timers = NO_TIMERS;
     this._ring = NO_RING;
-    this._rcbs = [];
-    this._rargs = [];
+    this._rcbs = NO_ENTRIES;
+    this._rargs = NO_ENTRIES;
     this._mask = -1;
     this._head = 0;
     this._count = 0;
     this._opsCount = 0;
     this._opsMinWhen = Infinity;
     this._stage.drop();
-    this._local.clear();
+    this._local = NO_LOCAL;
     this._localMode = true;
     this._ctl[CTL_TIMERS] = 0;
     this._ctl[CTL_NEXT_WHEN] = Infinity;
@@ -591,6 +604,10 @@ export class NativeCore implements LoopCore {
     const count = this._count;
     const ring = new Int32Array(cap);
     ring.set(this._ring);
+    if (this._rcbs === NO_ENTRIES) {
+      this._rcbs = [];
+      this._rargs = [];
+    }
     const rcbs = this._rcbs;
     const rargs = this._rargs;
     rcbs.length = cap;

@@ -88,16 +88,6 @@ export class TimerSlots {
     this._free.push(slot);
   }
 
-  /** Drops everything and the memory with it (loop.close()). */
-  release(): void {
-    this.cbs = [];
-    this.args = [];
-    this.whens = new Float64Array(0);
-    this.gens = new Int32Array(0);
-    this._free = [];
-    this.used = 0;
-  }
-
   private _grow(): void {
     const n = this.gens.length === 0 ? INITIAL_SLOTS : this.gens.length * 2;
     const gens = new Int32Array(n);
