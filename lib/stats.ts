@@ -133,21 +133,28 @@ export class LoopCounters {
     return n;
   }
 
-  /** Monotonic clock: also the wait time and the lag (clock reads only where a wait or a due timer is). */
+  /**
+   * Monotonic clock: also the wait time and the lag, the lateness of the
+   * first timer that came due (clock reads only where a wait or a due timer
+   * is). The deadline is asked of the core after the collect (`dueWhen`),
+   * not before it (`nextWhen`): with pending timer commands the native core
+   * answered `nextWhen` with a crossing of its own, two per iteration.
+   */
   private _collectMonotonic(core: LoopCore, maxWait: number, before: number): number {
-    const earliest = core.nextWhen();
-    if (earliest === Infinity) return core.collect(maxWait);
     if (before === 0 && maxWait > 0) {
       const t0 = core.time();
       const n = core.collect(maxWait);
       const t1 = core.time();
       this.waitTime += t1 - t0;
-      if (n !== 0 && t1 - earliest > this.lag) this.lag = t1 - earliest;
+      if (n > before) {
+        const late = t1 - core.dueWhen(before);
+        if (late > this.lag) this.lag = late;
+      }
       return n;
     }
     const n = core.collect(maxWait);
-    if (n !== before) {
-      const late = core.time() - earliest;
+    if (n > before) {
+      const late = core.time() - core.dueWhen(before);
       if (late > this.lag) this.lag = late;
     }
     return n;

@@ -61,6 +61,14 @@ export interface LoopCore {
   /** The earliest live timer's deadline, or +Infinity when there is none. */
   nextWhen(): number;
   /**
+   * The deadline of the first timer the last `collect` moved to the ready
+   * queue, given the ready count before it; only asked when `collect`
+   * returned more than that count (so timers came due). For the loop's lag
+   * figure: unlike `nextWhen()` before the collect, it never costs the
+   * native core a crossing.
+   */
+  dueWhen(before: number): number;
+  /**
    * The gathering step of one iteration: if nothing is ready and `maxWait > 0`,
    * wait up to `maxWait` seconds for the earliest timer (jump to it on the
    * virtual clock); then move every due timer to the ready queue. Returns the

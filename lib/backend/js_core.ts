@@ -159,6 +159,10 @@ export class JsCore implements LoopCore {
     return this._heap.length === 0 ? Infinity : this._heap[0]._when;
   }
 
+  dueWhen(before: number): number {
+    return (this._ring[(this._head + before) & this._mask] as CallbackTimerHandle)._when;
+  }
+
   collect(maxWait: number): number {
     const heap = this._heap;
     if (heap.length === 0) return this._count;

@@ -398,6 +398,11 @@ export class NativeCore implements LoopCore {
     return staged < next ? staged : next;
   }
 
+  dueWhen(before: number): number {
+    // Timers come due after what was ready: the entry there is a timer slot.
+    return this._timers.whens[this._ring[(this._head + before) & this._mask]];
+  }
+
   collect(maxWait: number): number {
     // Kept this small so that V8 inlines it into the loop's iteration (with
     // the whole crossing path inside, its bytecode was over V8's limit).
