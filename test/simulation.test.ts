@@ -523,7 +523,7 @@ describe.each(BACKENDS)('loop.stats() (%s)', (backend: Backend) => {
     // More timers than the native wrapper keeps on its side: the lag is read
     // from the first timer that came due, whichever core holds them.
     const loop = makeLoop(backend);
-    const far = [];
+    const far: Array<{ cancel(): void }> = [];
     for (let i = 0; i < 300; i++) far.push(loop.callLater(3600 + i, () => {}));
     let hops = 0;
     const hop = (): void => {
